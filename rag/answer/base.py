@@ -1,0 +1,56 @@
+"""The Answer every backend returns, and the one-method interface they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from rag.citations import Citation
+
+if TYPE_CHECKING:
+    from rag.retrieval import Passage
+
+ABSTAIN_TEXT = "The articles don't say."
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    query: str  # the standalone query retrieval used
+    passages: list[Passage] = field(default_factory=list, repr=False)
+    unsupported: list[str] = field(default_factory=list)
+    notice: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "citations": [c.to_dict() for c in self.citations],
+            "abstained": self.abstained,
+            "query": self.query,
+            "unsupported": list(self.unsupported),
+            "notice": self.notice,
+            "passages": [
+                {
+                    "chunk_id": p.chunk.id,
+                    "doc_id": p.chunk.doc_id,
+                    "title": p.stored.title,
+                    "rank": p.rank,
+                    "dense": round(p.dense, 4),
+                    "bm25": round(p.bm25, 4),
+                    "fused": round(p.fused, 5),
+                }
+                for p in self.passages
+            ],
+        }
+
+
+def abstention(query: str, passages: list[Passage] | None = None) -> Answer:
+    return Answer(ABSTAIN_TEXT, [], True, query, list(passages or []))
+
+
+class Answerer(Protocol):
+    def answer(self, question: str, passages: list[Passage], query: str | None = None) -> Answer:
+        """Answer ``question`` from ``passages`` only; ``query`` is the standalone form used."""
+        ...

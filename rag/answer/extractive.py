@@ -1,0 +1,152 @@
+"""The offline answerer: quotes the retrieved sentences that best answer the question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.answer.base import Answer, abstention
+from rag.citations import Support, number_citations
+from rag.keyword import KeywordIndex
+from rag.retrieval import Passage
+from rag.sentences import split_sentences
+from rag.terms import terms
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_TIME = re.compile(
+    rf"\b(?:{_MONTH}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|"
+    r"tomorrow|tonight|(?:19|20)\d\d|spring|summer|autumn|fall|winter|week|month|year|"
+    r"near future|soon|earlier|later|now|currently)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\b(?:\d[\d,.]*(?:st|nd|rd|th)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozens?|first|second|"
+    r"third|fourth|fifth)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"\b[A-Z][a-zA-Z’'-]+(?:\s+[A-Z][a-zA-Z’'-]+)*")
+
+
+def question_type(question: str) -> str:
+    """The kind of answer the question asks for: when, how_many, who, where, or other."""
+    q = question.lower().strip()
+    if re.search(r"\b(how (many|much)|what (number|percentage|share|amount))\b", q):
+        return "how_many"
+    if re.search(r"^(when|what (date|day|month|year|time))\b|\b(when|what date|which day)\b", q):
+        return "when"
+    if re.search(r"^(who|whom|whose)\b|\bwho\b", q):
+        return "who"
+    if re.search(r"^where\b|\b(in )?(which|what) (city|country|capital|place)\b", q):
+        return "where"
+    return "other"
+
+
+def has_answer_type(kind: str, sentence: str, question: str) -> bool:
+    """Whether the sentence holds something of the asked kind that the question does not."""
+    if kind == "when":
+        return bool(_TIME.search(sentence))
+    if kind == "how_many":
+        return bool(_NUMBER.search(sentence))
+    if kind in ("who", "where"):
+        asked = {w.lower() for w in re.findall(r"[A-Za-z’'-]+", question)}
+        for match in _NAME.finditer(sentence):
+            words = match.group().split()
+            if match.start() == 0 or sentence[match.start() - 1] in '"“(':
+                words = words[1:]  # a capital that starts the sentence is no evidence
+            if any(w.lower() not in asked for w in words):
+                return True
+        return kind == "who" and bool(re.search(r"\b(official|president|minister)\b", sentence))
+    return True
+
+
+@dataclass(frozen=True)
+class Candidate:
+    passage: Passage
+    start: int
+    end: int
+    text: str
+    coverage: float  # idf-weighted share of the query's terms the sentence holds
+    typed: bool
+    score: float
+
+
+class ExtractiveAnswerer:
+    """Picks 1-3 sentences; abstains below a confidence threshold calibrated on the eval set."""
+
+    def __init__(self, keywords: KeywordIndex, threshold: float, max_sentences: int = 3):
+        self.keywords = keywords
+        self.threshold = threshold
+        self.max_sentences = max_sentences
+
+    def answer(self, question: str, passages: list[Passage], query: str | None = None) -> Answer:
+        query = query or question
+        candidates = self.candidates(question, query, passages)
+        if not candidates or candidates[0].score < self.threshold:
+            return abstention(query, passages)
+        chosen = select_sentences(candidates, self.max_sentences)
+        text, citations = number_citations([support(c) for c in chosen])
+        return Answer(text, citations, False, query, list(passages))
+
+    def candidates(self, question: str, query: str, passages: list[Passage]) -> list[Candidate]:
+        """Every sentence of the passages, scored, best first; a sentence seen twice counts once."""
+        kind = question_type(question)
+        weights = {t: self.keywords.idf(t) for t in set(terms(query))}
+        total = sum(weights.values())
+        best: dict[tuple[str, int], Candidate] = {}
+        for passage in passages:
+            chunk = passage.chunk
+            for start, end in split_sentences(chunk.text, offset=chunk.start):
+                text = chunk.text[start - chunk.start : end - chunk.start]
+                shared = weights.keys() & set(terms(text))
+                coverage = sum(weights[t] for t in shared) / total if total else 0.0
+                typed = has_answer_type(kind, text, question)
+                score = confidence(coverage, passage.dense, typed)
+                key = (chunk.doc_id, start)
+                if key not in best or best[key].score < score:
+                    best[key] = Candidate(passage, start, end, text, coverage, typed, score)
+        return sorted(best.values(), key=lambda c: -c.score)
+
+
+def confidence(coverage: float, dense: float, typed: bool) -> float:
+    """How sure we are a sentence answers: word evidence, passage meaning, and answer type."""
+    meaning = min(max((dense - 0.15) / 0.55, 0.0), 1.0)
+    value = 0.55 * coverage + 0.45 * meaning
+    return value if typed else value * 0.5
+
+
+def select_sentences(candidates: list[Candidate], limit: int) -> list[Candidate]:
+    """The best sentence, plus close runners-up that add something new."""
+    top = candidates[0]
+    chosen = [top]
+    for c in candidates[1:]:
+        if len(chosen) >= limit or c.score < 0.85 * top.score:
+            break
+        if not c.typed or any(redundant(c.text, other.text) for other in chosen):
+            continue
+        chosen.append(c)
+    return chosen
+
+
+def redundant(a: str, b: str) -> bool:
+    ta, tb = set(terms(a)), set(terms(b))
+    return len(ta & tb) / max(1, min(len(ta), len(tb))) > 0.6
+
+
+def support(c: Candidate) -> Support:
+    stored = c.passage.stored
+    return Support(
+        sentence=c.text,
+        doc_id=stored.chunk.doc_id,
+        chunk_id=stored.chunk.id,
+        title=stored.title,
+        date=stored.date,
+        outlet=stored.outlet,
+        quote=c.text,
+        start=c.start,
+        end=c.end,
+        score=c.score,
+    )

@@ -1,0 +1,78 @@
+"""Articles → chunks: sentence-aware llama-index splitting, each chunk keeping its span."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rag.corpus import Article
+
+# MiniLM reads at most 256 word pieces including [CLS] and [SEP].
+MODEL_WINDOW = 254
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str  # "<article id>#<n>"
+    doc_id: str
+    n: int
+    text: str  # == article.text[start:end]
+    start: int
+    end: int
+
+
+def chunk_id(doc_id: str, n: int) -> str:
+    return f"{doc_id}#{n}"
+
+
+@lru_cache(maxsize=1)
+def minilm_token_counter() -> Callable[[str], list[int]]:
+    """Word-piece tokenizer of the bundled MiniLM (tokenizers only: no torch import)."""
+    from tokenizers import Tokenizer
+
+    from rag.embedding import minilm_dir
+
+    tokenizer = Tokenizer.from_file(str(Path(minilm_dir()) / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return lambda text: tokenizer.encode(text, add_special_tokens=False).ids
+
+
+class Chunker:
+    """Splits articles with llama-index's SentenceSplitter, sized in the embedder's word pieces."""
+
+    def __init__(self, chunk_size: int, chunk_overlap: int, tokenizer: Callable[[str], list]):
+        from llama_index.core.node_parser import SentenceSplitter
+
+        if chunk_size > MODEL_WINDOW:
+            raise ValueError(f"chunk_size {chunk_size} exceeds the model window of {MODEL_WINDOW}")
+        self._splitter = SentenceSplitter(
+            chunk_size=chunk_size,
+            chunk_overlap=chunk_overlap,
+            tokenizer=tokenizer,
+            include_metadata=False,
+            include_prev_next_rel=False,
+        )
+
+    def chunks(self, article: Article) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        cursor = 0
+        for piece in self._splitter.split_text(article.text):
+            start, end = piece_span(article.text, piece, cursor)
+            cursor = start + 1
+            n = len(chunks)
+            text = article.text[start:end]
+            chunks.append(Chunk(chunk_id(article.id, n), article.id, n, text, start, end))
+        return chunks
+
+
+def piece_span(text: str, piece: str, cursor: int) -> tuple[int, int]:
+    """Where a split piece sits in its article (pieces come in order and may overlap)."""
+    found = text.find(piece, cursor)
+    if found < 0:
+        found = text.find(piece)
+    if found < 0:
+        raise ValueError(f"chunk text not found in its article: {piece[:60]!r}")
+    return found, found + len(piece)

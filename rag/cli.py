@@ -1,0 +1,134 @@
+"""`rag` command line: ingest, ask, chat, status (the help path imports nothing heavy)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    try:
+        return args.run(args)
+    except (ValueError, TypeError, FileNotFoundError, RuntimeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rag", description="Ask questions of news articles; answers cite exact sentences."
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "ingest", help="index new and changed articles (embeds nothing if unchanged)"
+    )
+    p.add_argument("dir", nargs="?", type=Path, help="corpus folder (default: RAG_CORPUS_DIR)")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and rebuild it")
+    p.set_defaults(run=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer one question with numbered sources")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("chat", help="a terminal conversation (follow-ups use the history)")
+    p.set_defaults(run=cmd_chat)
+
+    p = sub.add_parser("status", help="articles, chunks, model and store location")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_status)
+    return parser
+
+
+def _pipeline(corpus_dir: Path | None = None):
+    from rag.pipeline import build_pipeline
+    from rag.settings import Settings
+
+    settings = Settings()
+    if corpus_dir is not None:
+        settings = settings.model_copy(update={"corpus_dir": corpus_dir})
+    return build_pipeline(settings)
+
+
+def cmd_ingest(args) -> int:
+    if args.rebuild:
+        from rag.settings import Settings
+        from rag.store import drop_collection
+
+        drop_collection(Settings())
+    pipeline = _pipeline(args.dir)
+    report = pipeline.ingest(progress=True)
+    print(report.summary())
+    status = pipeline.status()
+    print(f"index: {status.articles} articles, {status.chunks} chunks")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    answer = _pipeline().ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def format_answer(answer) -> str:
+    lines = [answer.text]
+    if answer.notice:
+        lines.append(f"({answer.notice})")
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.date, c.outlet) if x)
+        lines.append(f"[{c.number}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.doc_id}")
+        lines.append(f'    "{c.quote}"')
+    return "\n".join(lines)
+
+
+def cmd_chat(args) -> int:
+    pipeline = _pipeline()
+    history: list[dict] = []
+    print("Ask about the articles (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        try:
+            answer = pipeline.ask(question, history)
+        except (ValueError, TypeError) as err:
+            print(f"error: {err}")
+            continue
+        print(format_answer(answer) + "\n")
+        history += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer.text},
+        ]
+
+
+def cmd_status(args) -> int:
+    status = _pipeline().status()
+    if args.json:
+        print(json.dumps(status.to_dict()))
+    else:
+        for key, value in status.to_dict().items():
+            print(f"{key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

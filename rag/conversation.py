@@ -1,0 +1,63 @@
+"""History → a standalone query, so "What did she say?" retrieves what "she" refers to."""
+
+from __future__ import annotations
+
+import re
+
+_ANAPHORA = re.compile(
+    r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|the same|the former|the latter|"
+    r"(?:that|this|those|these) (?:city|country|countries|meeting|plan|summit|article|person|"
+    r"official|man|woman|package|agreement|issue|idea|one|event|group|leaders?|date))\b",
+    re.IGNORECASE,
+)
+_ELLIPSIS = re.compile(r"^\s*(and|what about|how about|also|who else|what else)\b", re.I)
+_SHORT = 3  # "Why?", "When was that?": too few words to stand alone
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def validate_history(history: object) -> list[dict[str, str]]:
+    """OpenAI-style messages; anything else is a TypeError/ValueError that says what is wrong."""
+    if history is None:
+        return []
+    if not isinstance(history, (list, tuple)):
+        raise TypeError("history must be a list of {'role': ..., 'content': ...} messages")
+    messages = []
+    for i, message in enumerate(history):
+        if not isinstance(message, dict) or not {"role", "content"} <= message.keys():
+            raise TypeError(f"history[{i}] must be a dict with 'role' and 'content'")
+        if message["role"] not in ("user", "assistant", "system"):
+            raise ValueError(f"history[{i}]['role'] must be 'user', 'assistant' or 'system'")
+        if not isinstance(message["content"], str):
+            raise TypeError(f"history[{i}]['content'] must be a string")
+        messages.append({"role": message["role"], "content": message["content"]})
+    return messages
+
+
+def is_follow_up(question: str) -> bool:
+    short = len(re.findall(r"\w+", question)) <= _SHORT
+    return bool(short or _ANAPHORA.search(question) or _ELLIPSIS.search(question))
+
+
+def standalone_query(question: str, history: list[dict[str, str]]) -> str:
+    """The question, plus the previous user turn (and the entities of the answer) when it leans on them.
+
+    A self-contained question stands alone, so a topic switch is not dragged back.
+    """
+    question = question.strip()
+    turns = [m for m in history if m["role"] in ("user", "assistant")]
+    if not turns or not is_follow_up(question):
+        return question
+    last_user = next((m["content"] for m in reversed(turns) if m["role"] == "user"), "")
+    last_answer = next((m["content"] for m in reversed(turns) if m["role"] == "assistant"), "")
+    context = [last_user.strip()]
+    names = entities(_MARKER.sub("", last_answer))
+    context.extend(n for n in names if n.lower() not in (question + last_user).lower())
+    return " ".join([question, *[c for c in context if c]])
+
+
+def entities(text: str, limit: int = 4) -> list[str]:
+    """Capitalised multi-word names, most frequent first (e.g. "Julianne Smith")."""
+    counts: dict[str, int] = {}
+    for match in re.finditer(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+", text):
+        counts[match.group()] = counts.get(match.group(), 0) + 1
+    return sorted(counts, key=lambda n: -counts[n])[:limit]

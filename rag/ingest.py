@@ -1,0 +1,119 @@
+"""Corpus folder → Chroma + BM25, incrementally: only new or changed articles are embedded."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.chunking import Chunk, Chunker
+from rag.corpus import Article, load_corpus
+from rag.embedding import Embedder
+from rag.keyword import KeywordIndex
+from rag.store import ChunkStore
+
+log = logging.getLogger("rag")
+BATCH_CHUNKS = 256
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        text = (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{self.unchanged} unchanged; {self.chunks_embedded} chunks embedded"
+        )
+        for path, reason in self.skipped:
+            text += f"\nskipped {path}: {reason}"
+        return text
+
+
+def ingest(
+    corpus_dir: Path,
+    chunker: Chunker,
+    embedder: Embedder,
+    store: ChunkStore,
+    progress: bool = False,
+) -> IngestReport:
+    """Bring the store in step with the folder; an article is deleted then re-added whole."""
+    loaded = load_corpus(corpus_dir)
+    report = IngestReport(skipped=[(str(p), why) for p, why in loaded.skipped])
+    indexed = store.articles()
+    if not loaded.articles and indexed:
+        raise FileNotFoundError(
+            f"No readable articles in {corpus_dir}, but the index holds {len(indexed)}: refusing "
+            "to delete them. Point RAG_CORPUS_DIR at the articles, or run `rag ingest --rebuild`"
+        )
+    if not loaded.articles:
+        raise FileNotFoundError(
+            f"No articles found in {corpus_dir}: add .txt or .md files or set RAG_CORPUS_DIR"
+        )
+    present = {a.id for a in loaded.articles}
+    # A file that exists but failed to load keeps its indexed version rather than vanishing.
+    unreadable = {Path(p).stem for p, _ in loaded.skipped if Path(p).exists()}
+    for doc_id in sorted(indexed.keys() - present - unreadable):
+        store.delete_article(doc_id)
+        report.removed.append(doc_id)
+
+    todo: list[Article] = []
+    for article in loaded.articles:
+        known = indexed.get(article.id)
+        if known and known.content_hash == article.content_hash and known.complete:
+            report.unchanged += 1
+            continue
+        (report.updated if known else report.added).append(article.id)
+        todo.append(article)
+    _embed_and_store(todo, chunker, embedder, store, report, progress)
+    return report
+
+
+def _embed_and_store(
+    articles: list[Article],
+    chunker: Chunker,
+    embedder: Embedder,
+    store: ChunkStore,
+    report: IngestReport,
+    progress: bool,
+) -> None:
+    """Embeds in large batches (throughput) but writes article by article (crash safety)."""
+    from tqdm import tqdm
+
+    pending: list[tuple[Article, list[Chunk]]] = [(a, chunker.chunks(a)) for a in articles]
+    total = sum(len(chunks) for _, chunks in pending)
+    bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not progress or total < 200)
+    batch: list[tuple[Article, list[Chunk]]] = []
+    for item in pending:
+        batch.append(item)
+        if sum(len(c) for _, c in batch) >= BATCH_CHUNKS:
+            _flush(batch, embedder, store, report, bar)
+            batch = []
+    _flush(batch, embedder, store, report, bar)
+    bar.close()
+
+
+def _flush(batch, embedder: Embedder, store: ChunkStore, report: IngestReport, bar) -> None:
+    texts = [chunk.text for _, chunks in batch for chunk in chunks]
+    vectors = embedder.embed(texts)
+    report.chunks_embedded += len(texts)
+    offset = 0
+    for article, chunks in batch:
+        store.delete_article(article.id)
+        store.add(article, chunks, vectors[offset : offset + len(chunks)])
+        offset += len(chunks)
+        bar.update(len(chunks))
+
+
+def build_keyword_index(store: ChunkStore) -> KeywordIndex:
+    """BM25 over every chunk the store holds, so both indexes always describe the same chunks."""
+    return KeywordIndex.build([(s.id, s.chunk.text) for s in store.all_chunks()])

@@ -1,0 +1,82 @@
+"""Question → ranked passages: dense (Chroma) and BM25 rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from rag.embedding import Embedder
+from rag.keyword import KeywordIndex
+from rag.store import ChunkStore, StoredChunk
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with every score that ranked it (shown in the UI's retrieval details)."""
+
+    stored: StoredChunk
+    dense: float  # cosine similarity to the query
+    bm25: float  # 0 when no query term occurs
+    fused: float  # reciprocal-rank fusion score, the ranking key
+    rank: int
+
+    @property
+    def chunk(self):
+        return self.stored.chunk
+
+
+def fuse_rankings(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
+    """Reciprocal rank fusion: sum of 1/(k + rank) over the rankings an id appears in."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        embedder: Embedder,
+        store: ChunkStore,
+        keywords: KeywordIndex,
+        mode: Mode = "hybrid",
+        candidates: int = 20,
+        rrf_k: int = 60,
+    ):
+        self.embedder = embedder
+        self.store = store
+        self.keywords = keywords
+        self.mode = mode
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+
+    def retrieve(self, query: str, k: int, mode: Mode | None = None) -> list[Passage]:
+        mode = mode or self.mode
+        query_vector = self.embedder.embed([query])[0]
+        dense_hits = self.store.query(query_vector, self.candidates)
+        bm25_hits = self.keywords.search(query, self.candidates)
+        dense = {stored.id: score for stored, score in dense_hits}
+        bm25 = dict(bm25_hits)
+        rankings = {
+            "dense": [[stored.id for stored, _ in dense_hits]],
+            "bm25": [[cid for cid, _ in bm25_hits]],
+            "hybrid": [[stored.id for stored, _ in dense_hits], [cid for cid, _ in bm25_hits]],
+        }[mode]
+        fused = fuse_rankings(rankings, self.rrf_k)
+        top = sorted(fused, key=lambda cid: (-fused[cid], -dense.get(cid, -1.0)))[:k]
+        stored = {s.id: s for s, _ in dense_hits}
+        missing = [cid for cid in top if cid not in stored]
+        stored.update(self.store.get(missing))
+        dense.update(self._cosines(query_vector, [cid for cid in top if cid not in dense]))
+        return [
+            Passage(stored[cid], dense.get(cid, 0.0), bm25.get(cid, 0.0), fused[cid], rank)
+            for rank, cid in enumerate(top, start=1)
+            if cid in stored
+        ]
+
+    def _cosines(self, query_vector: list[float], ids: list[str]) -> dict[str, float]:
+        vectors = self.store.embeddings(ids)
+        return {cid: sum(a * b for a, b in zip(query_vector, v)) for cid, v in vectors.items()}

@@ -1,0 +1,52 @@
+"""Sentence spans in article text: the unit an answer quotes and a citation points to."""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof gen sen rep gov lt col sgt capt st jr sr inc ltd co corp vs etc no "
+    "jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e approx dept est fig".split()
+)
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9…])")
+
+
+def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the sentences in ``text``, shifted by ``offset``.
+
+    Lines are split first (a headline or paragraph never runs into the next), then
+    sentences at terminal punctuation that is not an abbreviation such as "U.S." or "Mr.".
+    """
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        for boundary in _BOUNDARY.finditer(line.group()):
+            end = line.start() + boundary.end()
+            if _is_abbreviation(text, line.start() + boundary.start()):
+                continue
+            _append_trimmed(spans, text, start, end)
+            start = end
+        _append_trimmed(spans, text, start, line.end())
+    return [(s + offset, e + offset) for s, e in spans]
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    word = re.search(r"([\w.]+)$", text[:dot])
+    if not word:
+        return False
+    token = word.group(1)
+    if re.fullmatch(r"(?:[A-Za-z]\.)*[A-Za-z]", token):  # U.S, U.K, J (an initial)
+        return len(token) == 1 and token.isupper() or "." in token
+    return token.lower() in _ABBREVIATIONS
+
+
+def _append_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    segment = text[start:end]
+    stripped = segment.strip()
+    if not stripped:
+        return
+    lead = len(segment) - len(segment.lstrip())
+    spans.append((start + lead, start + lead + len(stripped)))

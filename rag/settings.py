@@ -1,0 +1,49 @@
+"""One typed settings object, read from ``RAG_*`` environment variables at the edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MINILM = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Everything the pipeline can be configured with; tests build their own."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+
+    corpus_dir: Path = Path("seeds")
+    data_dir: Path = Path(".rag")
+    chroma_host: str | None = None
+    chroma_port: int | None = None
+
+    embedder: Literal["minilm", "openai"] = "minilm"
+    embed_model: str = MINILM
+    embed_base_url: str | None = None
+
+    answerer: Literal["auto", "extractive", "openai"] = "auto"
+    llm_model: str = "gpt-4o-mini"
+
+    retrieval: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    # Word pieces per chunk: far below MiniLM's 256-piece window so nothing is cut off,
+    # and small enough that a chunk is a few sentences (sharp dense scores per passage).
+    chunk_size: int = Field(default=96, ge=32, le=250)
+    chunk_overlap: int = Field(default=16, ge=0, le=64)
+    candidates: int = Field(default=20, ge=1, le=200)
+    top_k: int = Field(default=5, ge=1, le=20)
+    rrf_k: int = Field(default=60, ge=1)
+    # Answer confidence below which the bot abstains; calibrated by eval/calibrate.py.
+    abstain_threshold: float = Field(default=0.42, ge=0.0, le=1.0)
+    max_question_chars: int = 2000
+
+    def chroma_is_remote(self) -> bool:
+        return self.chroma_host is not None
+
+    def collection_name(self) -> str:
+        """Vectors of two embedding models never share a collection."""
+        slug = "".join(c if c.isalnum() else "-" for c in f"{self.embedder}-{self.embed_model}")
+        return f"articles-{slug.strip('-').lower()}"[:63]

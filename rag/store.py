@@ -1,0 +1,193 @@
+"""Chunks + vectors in Chroma, through llama-index's ChromaVectorStore."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.chunking import Chunk
+from rag.corpus import Article
+from rag.settings import Settings
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as the store returns it: the chunk plus its article's metadata."""
+
+    chunk: Chunk
+    title: str
+    date: str | None
+    outlet: str | None
+    content_hash: str
+    n_chunks: int
+
+    @property
+    def id(self) -> str:
+        return self.chunk.id
+
+
+@dataclass(frozen=True)
+class IndexedArticle:
+    doc_id: str
+    content_hash: str
+    n_chunks: int  # how many chunks the article was split into
+    stored: int  # how many of them are in the store
+
+    @property
+    def complete(self) -> bool:
+        return self.stored == self.n_chunks
+
+
+def chroma_client(settings: Settings):
+    """Embedded on disk under RAG_DATA_DIR, or a `chroma run` server at RAG_CHROMA_HOST/PORT."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_is_remote():
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port or 8000, settings=chroma_settings
+        )
+    path = Path(settings.data_dir) / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def open_collection(settings: Settings):
+    """The collection for this embedding model, created on first use."""
+    return chroma_client(settings).get_or_create_collection(
+        settings.collection_name(),
+        metadata={"hnsw:space": "cosine", "embed_model": settings.embed_model},
+        embedding_function=None,
+    )
+
+
+class ChunkStore:
+    def __init__(self, collection):
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self._collection = collection
+        self._vectors = ChromaVectorStore(chroma_collection=collection)
+
+    @property
+    def location(self) -> str:
+        return self._collection.name
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def add(self, article: Article, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        nodes = [
+            TextNode(
+                id_=chunk.id,
+                text=chunk.text,
+                embedding=embedding,
+                start_char_idx=chunk.start,
+                end_char_idx=chunk.end,
+                metadata={
+                    "doc_id": article.id,
+                    "n": chunk.n,
+                    "start": chunk.start,
+                    "title": article.title,
+                    "date": article.date or "",
+                    "outlet": article.outlet or "",
+                    "content_hash": article.content_hash,
+                    "n_chunks": len(chunks),
+                },
+                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.id)},
+            )
+            for chunk, embedding in zip(chunks, embeddings, strict=True)
+        ]
+        if nodes:
+            self._vectors.add(nodes)
+
+    def delete_article(self, doc_id: str) -> None:
+        self._vectors.delete(ref_doc_id=doc_id)
+
+    def articles(self) -> dict[str, IndexedArticle]:
+        """What the store holds, per article: read back from chunk metadata, the source of truth."""
+        seen: dict[str, list] = {}
+        for meta in self._metadatas():
+            entry = seen.setdefault(meta["doc_id"], [meta["content_hash"], meta["n_chunks"], 0])
+            entry[2] += 1
+        return {doc: IndexedArticle(doc, h, int(n), c) for doc, (h, n, c) in seen.items()}
+
+    def _metadatas(self, page: int = 5000) -> Iterator[dict]:
+        offset = 0
+        while True:
+            batch = self._collection.get(include=["metadatas"], limit=page, offset=offset)
+            yield from batch["metadatas"]
+            if len(batch["ids"]) < page:
+                return
+            offset += page
+
+    def all_chunks(self, page: int = 5000) -> Iterator[StoredChunk]:
+        offset = 0
+        while True:
+            batch = self._collection.get(
+                include=["metadatas", "documents"], limit=page, offset=offset
+            )
+            for cid, text, meta in zip(batch["ids"], batch["documents"], batch["metadatas"]):
+                yield stored_chunk(cid, text, meta)
+            if len(batch["ids"]) < page:
+                return
+            offset += page
+
+    def get(self, ids: list[str]) -> dict[str, StoredChunk]:
+        if not ids:
+            return {}
+        batch = self._collection.get(ids=ids, include=["metadatas", "documents"])
+        return {
+            cid: stored_chunk(cid, text, meta)
+            for cid, text, meta in zip(batch["ids"], batch["documents"], batch["metadatas"])
+        }
+
+    def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        batch = self._collection.get(ids=ids, include=["embeddings"])
+        return dict(zip(batch["ids"], batch["embeddings"]))
+
+    def query(self, embedding: list[float], k: int) -> list[tuple[StoredChunk, float]]:
+        """Nearest chunks with their cosine similarity, best first."""
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        k = min(k, self.count())
+        if k <= 0:
+            return []
+        result = self._vectors.query(
+            VectorStoreQuery(query_embedding=embedding, similarity_top_k=k)
+        )
+        hits = []
+        for node, similarity in zip(result.nodes, result.similarities):
+            # ChromaVectorStore reports exp(-distance); cosine distance is 1 - cos.
+            cosine = 1.0 + math.log(max(similarity, 1e-12))
+            hits.append((stored_chunk(node.node_id, node.get_content(), node.metadata), cosine))
+        return hits
+
+
+def stored_chunk(cid: str, text: str, meta: dict) -> StoredChunk:
+    start = int(meta["start"])
+    chunk = Chunk(cid, meta["doc_id"], int(meta["n"]), text, start, start + len(text))
+    return StoredChunk(
+        chunk=chunk,
+        title=meta.get("title", ""),
+        date=meta.get("date") or None,
+        outlet=meta.get("outlet") or None,
+        content_hash=meta.get("content_hash", ""),
+        n_chunks=int(meta.get("n_chunks", 0)),
+    )
+
+
+def drop_collection(settings: Settings) -> None:
+    """Delete this model's collection and keyword index (``rag ingest --rebuild``)."""
+    import shutil
+
+    client = chroma_client(settings)
+    if settings.collection_name() in [c.name for c in client.list_collections()]:
+        client.delete_collection(settings.collection_name())
+    shutil.rmtree(Path(settings.data_dir) / "bm25" / settings.collection_name(), ignore_errors=True)

@@ -1,0 +1,51 @@
+"""Text → index terms, shared by BM25 and the answerer so both see words the same way."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+STOPWORDS = frozenset(
+    """a an and are as at be been being but by can could did do does doing for from had has have
+    having he her hers herself him himself his how i if in into is it its itself just me more most
+    my no nor not of on once only or other our ours out over own same she should so some such than
+    that the their theirs them themselves then there these they this those through to too under
+    until up very was we were what when where which while who whom whose why will with would you
+    your yours also about after again against all am any because before below between both during
+    each few further here off s t don now said says say according tell told know let us""".split()
+)
+# Spellings of one name map to one term, so "U.S." in an article matches "United States" in a question.
+_ALIASES = (
+    (re.compile(r"\bu\.\s?s\.(?:\s?a\.)?|\bunited states(?: of america)?\b|\busa\b"), " usa "),
+    (re.compile(r"\bu\.\s?k\.|\bunited kingdom\b|\bbritain\b|\bgreat britain\b"), " uk "),
+    (re.compile(r"\bzelenskyy\b"), " zelensky "),
+    (re.compile(r"\bsecretary[- ]general\b"), " secretary general "),
+)
+_WORD = re.compile(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def normalize(text: str) -> str:
+    text = text.lower()
+    for pattern, replacement in _ALIASES:
+        text = pattern.sub(replacement, text)
+    # "US" written in capitals is the country; lowercase "us" is a pronoun (already a stopword).
+    return text
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words in order (stop words dropped, possessives stripped)."""
+    text = re.sub(r"\bUS\b", "usa", text)
+    words = []
+    for match in _WORD.finditer(normalize(text)):
+        word = re.sub(r"['’]s$", "", match.group())
+        for part in word.split("-") if "-" in word and not word[0].isdigit() else [word]:
+            if part and part not in STOPWORDS:
+                words.append(part)
+    return _stemmer().stemWords(words)
