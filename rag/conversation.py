@@ -39,7 +39,7 @@ def is_follow_up(question: str) -> bool:
 
 
 def standalone_query(question: str, history: list[dict[str, str]]) -> str:
-    """The question, plus the previous user turn (and the entities of the answer) when it leans on them.
+    """The question, plus the previous turn and its answer's names when it leans on them.
 
     A self-contained question stands alone, so a topic switch is not dragged back.
     """

@@ -57,7 +57,7 @@ class CorpusLoad:
 
 
 def load_corpus(corpus_dir: Path) -> CorpusLoad:
-    """Read every article under ``corpus_dir``; a bad file is skipped with a warning, never fatal."""
+    """Every article under ``corpus_dir``; a bad file is skipped with a warning, never fatal."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise FileNotFoundError(

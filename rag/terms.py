@@ -14,7 +14,7 @@ STOPWORDS = frozenset(
     your yours also about after again against all am any because before below between both during
     each few further here off s t don now said says say according tell told know let us""".split()
 )
-# Spellings of one name map to one term, so "U.S." in an article matches "United States" in a question.
+# Spellings of one name map to one term: "U.S." in an article matches "United States".
 _ALIASES = (
     (re.compile(r"\bu\.\s?s\.(?:\s?a\.)?|\bunited states(?: of america)?\b|\busa\b"), " usa "),
     (re.compile(r"\bu\.\s?k\.|\bunited kingdom\b|\bbritain\b|\bgreat britain\b"), " uk "),
