@@ -37,13 +37,14 @@ class Settings(BaseSettings):
     top_k: int = Field(default=5, ge=1, le=20)
     rrf_k: int = Field(default=60, ge=1)
     # Answer confidence below which the bot abstains; calibrated by eval/calibrate.py.
-    abstain_threshold: float = Field(default=0.42, ge=0.0, le=1.0)
+    abstain_threshold: float = Field(default=0.37, ge=0.0, le=1.0)
     max_question_chars: int = 2000
 
     def chroma_is_remote(self) -> bool:
         return self.chroma_host is not None
 
     def collection_name(self) -> str:
-        """Vectors of two embedding models never share a collection."""
-        slug = "".join(c if c.isalnum() else "-" for c in f"{self.embedder}-{self.embed_model}")
-        return f"articles-{slug.strip('-').lower()}"[:63]
+        """Vectors of two embedding models (or chunkings) never share a collection."""
+        model = "".join(c if c.isalnum() else "-" for c in f"{self.embedder}-{self.embed_model}")
+        chunking = f"c{self.chunk_size}o{self.chunk_overlap}"
+        return f"articles-{model.strip('-').lower()[:40]}-{chunking}"

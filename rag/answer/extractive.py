@@ -28,6 +28,22 @@ _NUMBER = re.compile(
     r"third|fourth|fifth)\b",
     re.IGNORECASE,
 )
+_NAMED = re.compile(
+    r"\b(which|what) (outlet|agency|newspaper|publication|network|broadcaster|media|official|"
+    r"spokes(?:man|woman|person)|organi[sz]ation|leaders?|officials?|person|people)\b",
+    re.IGNORECASE,
+)
+_REASON = re.compile(
+    r"\b(because|reason|why|so that|due to|since|in order to|as a result|given|after all|"
+    r"concerns?|risk|consequential|would)\b",
+    re.IGNORECASE,
+)
+# A sentence opening like this leans on the one before it ("This was reported by Bloomberg").
+_BACK_REFERENCE = re.compile(
+    r"^[\"“‘']?(this|that|these|those|it|he|she|they|his|her|their|the reason|however|"
+    r"according to (him|her|them)|such)\b",
+    re.IGNORECASE,
+)
 _NAME = re.compile(r"\b[A-Z][a-zA-Z’'-]+(?:\s+[A-Z][a-zA-Z’'-]+)*")
 
 
@@ -38,8 +54,10 @@ def question_type(question: str) -> str:
         return "how_many"
     if re.search(r"^(when|what (date|day|month|year|time))\b|\b(when|what date|which day)\b", q):
         return "when"
-    if re.search(r"^(who|whom|whose)\b|\bwho\b", q):
+    if re.search(r"^(who|whom|whose)\b|\bwho\b", q) or _NAMED.search(q):
         return "who"
+    if re.search(r"^why\b|\b(what|which) (is|was) the reason\b", q):
+        return "why"
     if re.search(r"^where\b|\b(in )?(which|what) (city|country|capital|place)\b", q):
         return "where"
     return "other"
@@ -51,6 +69,8 @@ def has_answer_type(kind: str, sentence: str, question: str) -> bool:
         return bool(_TIME.search(sentence))
     if kind == "how_many":
         return bool(_NUMBER.search(sentence))
+    if kind == "why":
+        return bool(_REASON.search(sentence))
     if kind in ("who", "where"):
         asked = {w.lower() for w in re.findall(r"[A-Za-z’'-]+", question)}
         for match in _NAME.finditer(sentence):
@@ -119,7 +139,11 @@ def confidence(coverage: float, dense: float, typed: bool) -> float:
 
 
 def select_sentences(candidates: list[Candidate], limit: int) -> list[Candidate]:
-    """The best sentence, plus close runners-up that add something new."""
+    """The best sentence, plus close runners-up that add something new, in reading order.
+
+    A chosen sentence is read together with a neighbour it leans on or that leans on it
+    ("...abandoned this idea." + "The reason for this refusal was ...").
+    """
     top = candidates[0]
     chosen = [top]
     for c in candidates[1:]:
@@ -128,7 +152,31 @@ def select_sentences(candidates: list[Candidate], limit: int) -> list[Candidate]
         if not c.typed or any(redundant(c.text, other.text) for other in chosen):
             continue
         chosen.append(c)
-    return chosen
+    with_context: list[Candidate] = []
+    for c in chosen:
+        before = neighbour(c, candidates, -1) if _BACK_REFERENCE.search(c.text) else None
+        after = neighbour(c, candidates, +1)
+        if after is not None and not _BACK_REFERENCE.search(after.text):
+            after = None
+        for item in (before, c, after):
+            if item is not None and item not in with_context:
+                with_context.append(item)
+    return with_context[: limit + 1]
+
+
+def neighbour(c: Candidate, candidates: list[Candidate], step: int) -> Candidate | None:
+    """The sentence right before (step -1) or after (+1) ``c`` in its article, if retrieved."""
+    doc = c.passage.chunk.doc_id
+    same_doc = [o for o in candidates if o.passage.chunk.doc_id == doc and o is not c]
+    if step > 0:
+        later = [o for o in same_doc if o.start >= c.end]
+        nearest = min(later, key=lambda o: o.start, default=None)
+        gap = nearest.start - c.end if nearest else None
+    else:
+        earlier = [o for o in same_doc if o.end <= c.start]
+        nearest = max(earlier, key=lambda o: o.end, default=None)
+        gap = c.start - nearest.end if nearest else None
+    return nearest if gap is not None and gap <= 3 else None
 
 
 def redundant(a: str, b: str) -> bool:

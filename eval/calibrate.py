@@ -1,0 +1,71 @@
+"""Calibrates the abstention threshold on the whole eval set (never per question).
+
+Runs every question with the gate open (threshold 0), then picks the threshold that
+maximises right answers plus right abstentions. Prints the curve; the chosen value goes
+into ``Settings.abstain_threshold`` by hand, with the figures in the commit message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eval.run import OUT, eval_settings, read_questions
+from eval.scoring import load_items, score_answer
+
+
+def scored_confidences(corpus_dir: Path = Path("seeds")) -> list[tuple[float, bool, bool]]:
+    """(confidence, answerable, correct-if-answered) per question, gate open."""
+    from rag import ask
+    from rag.corpus import load_corpus
+
+    settings = eval_settings(corpus_dir, OUT / "index", abstain_threshold=0.0)
+    articles = {a.id: a.text for a in load_corpus(corpus_dir).articles}
+    points = []
+    for turns in load_items(read_questions()):
+        history: list[dict] = []
+        for item in turns:
+            answer = ask(item.question, history, settings=settings)
+            confidence = max((c.score for c in answer.citations), default=0.0)
+            verdict = score_answer(item, answer.to_dict(), articles)
+            points.append((confidence, item.answerable, verdict["correct"]))
+            history += [
+                {"role": "user", "content": item.question},
+                {"role": "assistant", "content": answer.text},
+            ]
+    return points
+
+
+def sweep(points: list[tuple[float, bool, bool]]) -> list[dict]:
+    answerable = sum(a for _, a, _ in points)
+    unanswerable = len(points) - answerable
+    curve = []
+    for step in range(0, 101):
+        t = step / 100
+        correct = sum(c >= t and a and ok for c, a, ok in points)
+        abstained_right = sum(c < t and not a for c, a, _ in points)
+        false_abstentions = sum(c < t and a for c, a, _ in points)
+        curve.append(
+            {
+                "threshold": t,
+                "accuracy": correct / answerable,
+                "abstention_recall": abstained_right / unanswerable,
+                "false_abstention": false_abstentions / answerable,
+                "objective": (correct + abstained_right) / len(points),
+            }
+        )
+    return curve
+
+
+def main() -> None:
+    curve = sweep(scored_confidences())
+    best = max(curve, key=lambda row: (row["objective"], -row["threshold"]))
+    for row in curve[::5]:
+        print(
+            f"t={row['threshold']:.2f} acc={row['accuracy']:.3f} "
+            f"abstain={row['abstention_recall']:.3f} false_abstain={row['false_abstention']:.3f}"
+        )
+    print(f"best: {best}")
+
+
+if __name__ == "__main__":
+    main()

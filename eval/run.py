@@ -1,0 +1,109 @@
+"""Runs the eval set through the public ``rag.ask`` (per retrieval mode) and the naive peer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from eval.scoring import (
+    article_ranking,
+    load_items,
+    retrieval_scores,
+    score_answer,
+    summarize,
+    summarize_retrieval,
+)
+
+EVAL_DIR = Path(__file__).parent
+QUESTIONS = EVAL_DIR / "questions.jsonl"
+OUT = EVAL_DIR / "out"
+MODES = ("hybrid", "dense", "bm25")
+
+
+def read_questions(path: Path = QUESTIONS) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def eval_settings(corpus_dir: Path, data_dir: Path, **overrides):
+    """Settings for an eval run: its own data dir, never the user's index."""
+    from rag import Settings
+
+    return Settings(corpus_dir=corpus_dir, data_dir=data_dir, answerer="extractive", **overrides)
+
+
+def run_system(conversations, settings, articles: dict[str, str]) -> tuple[list[dict], list[float]]:
+    """Every turn asked through ``rag.ask`` with the conversation so far as history."""
+    from rag import ask
+
+    ask("warm-up question", settings=settings)  # ingest + model load stay out of latency
+    rows, latencies = [], []
+    for turns in conversations:
+        history: list[dict] = []
+        for item in turns:
+            started = time.perf_counter()
+            answer = ask(item.question, history, settings=settings)
+            latencies.append(time.perf_counter() - started)
+            scored = score_answer(item, answer.to_dict(), articles)
+            ranking = article_ranking([p.chunk.doc_id for p in answer.passages])
+            scored.update(retrieval_scores(item, ranking) | {"query": answer.query})
+            rows.append(scored)
+            history += [
+                {"role": "user", "content": item.question},
+                {"role": "assistant", "content": answer.text},
+            ]
+    return rows, latencies
+
+
+def run_peer(conversations, corpus_dir: Path, articles: dict[str, str]) -> tuple[list[dict], list]:
+    from eval.peer import NaivePipeline
+
+    peer = NaivePipeline(corpus_dir)
+    rows, latencies = [], []
+    for turns in conversations:
+        for item in turns:
+            started = time.perf_counter()
+            answer = peer.ask(item.question)
+            latencies.append(time.perf_counter() - started)
+            scored = score_answer(item, answer, articles)
+            ranking = article_ranking([p["doc_id"] for p in answer["passages"]])
+            rows.append(scored | retrieval_scores(item, ranking))
+    return rows, latencies
+
+
+def evaluate(corpus_dir: Path, data_dir: Path, peer: bool = True, modes=MODES) -> dict:
+    from rag.corpus import load_corpus
+
+    conversations = load_items(read_questions())
+    articles = {a.id: a.text for a in load_corpus(corpus_dir).articles}
+    report: dict = {"corpus": str(corpus_dir), "articles": len(articles), "systems": {}}
+    for mode in modes:
+        settings = eval_settings(corpus_dir, data_dir, retrieval=mode)
+        rows, latencies = run_system(conversations, settings, articles)
+        answerable = [r for r in rows if r["answerable"]]
+        report["systems"][mode] = {
+            "summary": summarize(rows, latencies),
+            "retrieval": summarize_retrieval(answerable),
+            "rows": rows,
+        }
+    if peer:
+        rows, latencies = run_peer(conversations, corpus_dir, articles)
+        answerable = [r for r in rows if r["answerable"]]
+        report["systems"]["naive llama-index"] = {
+            "summary": summarize(rows, latencies),
+            "retrieval": summarize_retrieval(answerable),
+            "rows": rows,
+        }
+    return report
+
+
+def corpus_with_distractors(seeds: Path, distractors: Path, out: Path) -> Path:
+    """A throwaway corpus folder: the seeds plus every article of ``distractors``."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    for folder in (seeds, distractors):
+        for path in folder.rglob("*"):
+            if path.suffix.lower() in (".txt", ".md") and path.is_file():
+                shutil.copy2(path, out / path.name)
+    return out

@@ -1,0 +1,188 @@
+"""Pure, deterministic scoring of answers against known facts (no model, no network)."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Item:
+    """One question to score: a single question or one turn of a conversation."""
+
+    id: str
+    question: str
+    answerable: bool
+    facts: list[list[str]]
+    gold: list[str]
+    tags: list[str] = field(default_factory=list)
+    follow_up: bool = False
+    topic_switch: bool = False
+    expect: str | None = None
+    conversation: str | None = None
+    turn: int = 0
+
+
+def load_items(rows: list[dict]) -> list[list[Item]]:
+    """Questions as conversations: a single question is a conversation of one turn."""
+    conversations = []
+    for row in rows:
+        if row.get("type") == "conversation":
+            conversations.append(
+                [
+                    _item(f"{row['id']}.{i + 1}", turn, row["id"], i, row.get("tags", []))
+                    for i, turn in enumerate(row["turns"])
+                ]
+            )
+        else:
+            conversations.append([_item(row["id"], row, None, 0, [])])
+    return conversations
+
+
+def _item(item_id: str, row: dict, conversation: str | None, turn: int, tags: list) -> Item:
+    return Item(
+        id=item_id,
+        question=row["question"],
+        answerable=bool(row["answerable"]),
+        facts=row.get("facts", []),
+        gold=row.get("gold", []),
+        tags=list(row.get("tags", [])) + list(tags),
+        follow_up=bool(row.get("follow_up")),
+        topic_switch=bool(row.get("topic_switch")),
+        expect=row.get("expect"),
+        conversation=conversation,
+        turn=turn,
+    )
+
+
+def fact_present(fact: list[str], text: str) -> bool:
+    low = text.lower()
+    return any(spelling.lower() in low for spelling in fact)
+
+
+def fact_recall(facts: list[list[str]], text: str) -> float:
+    if not facts:
+        return 1.0
+    return sum(fact_present(f, text) for f in facts) / len(facts)
+
+
+def article_ranking(doc_ids: list[str]) -> list[str]:
+    """Chunk-level doc ids → distinct articles in first-seen order."""
+    return list(dict.fromkeys(doc_ids))
+
+
+def reciprocal_rank(ranking: list[str], gold: list[str]) -> float:
+    for rank, doc in enumerate(ranking, start=1):
+        if doc in gold:
+            return 1.0 / rank
+    return 0.0
+
+
+def score_answer(item: Item, answer: dict, articles: dict[str, str]) -> dict:
+    """Per-question verdicts from an answer dict (``Answer.to_dict()``) and the article texts."""
+    cited = [c["doc_id"] for c in answer["citations"]]
+    quotes = " ".join(c["quote"] for c in answer["citations"])
+    verbatim = [
+        articles.get(c["doc_id"], "")[c["start"] : c["end"]] == c["quote"]
+        for c in answer["citations"]
+    ]
+    abstained = bool(answer["abstained"])
+    facts_ok = all(fact_present(f, answer["text"]) for f in item.facts)
+    gold_cited = any(doc in item.gold for doc in cited)
+    correct = item.answerable and not abstained and facts_ok and gold_cited
+    both = None
+    if item.expect == "both":
+        both = all(
+            any(fact_present(f, c["quote"]) for c in answer["citations"]) for f in item.facts
+        )
+        correct = correct and both
+    return {
+        "id": item.id,
+        "question": item.question,
+        "answerable": item.answerable,
+        "abstained": abstained,
+        "correct": correct,
+        "hallucinated": not abstained and not correct,
+        "fact_recall": fact_recall(item.facts, answer["text"]) if item.answerable else None,
+        "facts_in_quotes": all(fact_present(f, quotes) for f in item.facts),
+        "cited": cited,
+        "cited_gold": sum(doc in item.gold for doc in cited),
+        "verbatim": sum(verbatim),
+        "n_citations": len(cited),
+        "both_versions": both,
+        "follow_up": item.follow_up,
+        "topic_switch": item.topic_switch,
+        "tags": item.tags,
+        "answer": answer["text"],
+    }
+
+
+def retrieval_scores(item: Item, ranking: list[str]) -> dict:
+    return {
+        "hit@1": float(bool(ranking[:1]) and ranking[0] in item.gold),
+        "hit@5": float(any(doc in item.gold for doc in ranking[:5])),
+        "mrr": reciprocal_rank(ranking, item.gold),
+    }
+
+
+def rate(numerator: int, denominator: int) -> dict:
+    return {
+        "n": numerator,
+        "of": denominator,
+        "rate": numerator / denominator if denominator else 0.0,
+    }
+
+
+def summarize(rows: list[dict], latencies: list[float]) -> dict:
+    """Totals over scored questions; each rate carries its raw counts."""
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    abstained = [r for r in rows if r["abstained"]]
+    answered = [r for r in rows if not r["abstained"]]
+    answered_ok = [r for r in answerable if not r["abstained"]]
+    follow = [r for r in rows if r["follow_up"]]
+    both = [r for r in rows if r["both_versions"] is not None]
+    n_cit = sum(r["n_citations"] for r in answered_ok)
+    accuracy = rate(sum(r["correct"] for r in answerable), len(answerable))
+    hallucination = rate(sum(r["hallucinated"] for r in answered), len(rows))
+    summary = {
+        "questions": len(rows),
+        "accuracy": accuracy,
+        "key_fact_recall": {
+            "rate": statistics.fmean(r["fact_recall"] for r in answerable) if answerable else 0.0,
+            "of": len(answerable),
+        },
+        "false_abstention": rate(sum(r["abstained"] for r in answerable), len(answerable)),
+        "abstention_recall": rate(sum(r["abstained"] for r in unanswerable), len(unanswerable)),
+        "abstention_precision": rate(sum(not r["answerable"] for r in abstained), len(abstained)),
+        "citation_precision": rate(sum(r["cited_gold"] for r in answered_ok), n_cit),
+        "citation_verbatim": rate(
+            sum(r["verbatim"] for r in rows), sum(r["n_citations"] for r in rows)
+        ),
+        "citation_support": rate(
+            sum(r["facts_in_quotes"] and r["verbatim"] == r["n_citations"] for r in answered_ok),
+            len(answered_ok),
+        ),
+        "hallucination": hallucination,
+        "follow_up_accuracy": rate(
+            sum(r["correct"] or (not r["answerable"] and r["abstained"]) for r in follow),
+            len(follow),
+        ),
+        "disagreement_both": rate(sum(bool(r["both_versions"]) for r in both), len(both)),
+    }
+    summary["crag_score"] = accuracy["rate"] - hallucination["rate"]
+    if latencies:
+        ordered = sorted(latencies)
+        summary["latency_ms"] = {
+            "median": 1000 * statistics.median(ordered),
+            "p95": 1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+        }
+    return summary
+
+
+def summarize_retrieval(rows: list[dict]) -> dict:
+    if not rows:
+        return {}
+    return {key: statistics.fmean(r[key] for r in rows) for key in ("hit@1", "hit@5", "mrr")} | {
+        "of": len(rows)
+    }
