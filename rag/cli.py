@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="a terminal conversation (follow-ups use the history)")
     p.set_defaults(run=cmd_chat)
 
+    p = sub.add_parser("eval", help="score answers on eval/ questions beside a naive pipeline")
+    p.add_argument("--distractors", type=Path, help="folder of unrelated articles to add")
+    p.add_argument("--no-peer", action="store_true")
+    p.set_defaults(run=cmd_eval)
+
     p = sub.add_parser("status", help="articles, chunks, model and store location")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_status)
@@ -118,6 +123,15 @@ def cmd_chat(args) -> int:
             {"role": "user", "content": question},
             {"role": "assistant", "content": answer.text},
         ]
+
+
+def cmd_eval(args) -> int:
+    try:
+        from eval.__main__ import main as eval_main
+    except ImportError as err:
+        raise RuntimeError("rag eval runs from a checkout of the repository (needs eval/)") from err
+    argv = ["--distractors", str(args.distractors)] if args.distractors else []
+    return eval_main(argv + (["--no-peer"] if args.no_peer else []))
 
 
 def cmd_status(args) -> int:

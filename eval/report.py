@@ -1,0 +1,86 @@
+"""Eval output: a terminal table, a JSON file, and a Markdown report with a bar chart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROWS = (
+    ("accuracy", "answer accuracy"),
+    ("key_fact_recall", "key-fact recall"),
+    ("false_abstention", "false abstention"),
+    ("abstention_recall", "abstention recall"),
+    ("abstention_precision", "abstention precision"),
+    ("citation_precision", "citation precision"),
+    ("citation_support", "citation support"),
+    ("citation_verbatim", "quotes verbatim"),
+    ("hallucination", "hallucination rate"),
+    ("follow_up_accuracy", "follow-up accuracy"),
+    ("disagreement_both", "disagreements, both shown"),
+)
+RETRIEVAL = (("hit@1", "article hit@1"), ("hit@5", "article hit@5"), ("mrr", "article MRR"))
+
+
+def cell(value) -> str:
+    if isinstance(value, dict) and "n" in value:
+        return f"{value['rate']:.3f} ({value['n']}/{value['of']})"
+    if isinstance(value, dict):
+        return f"{value['rate']:.3f}"
+    return f"{value:.3f}"
+
+
+def table(report: dict) -> str:
+    """Markdown table, one column per system (ours per retrieval mode, then the peer)."""
+    names = list(report["systems"])
+    lines = ["| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for key, label in ROWS:
+        values = [cell(report["systems"][n]["summary"][key]) for n in names]
+        lines.append(f"| {label} | " + " | ".join(values) + " |")
+    crag = [f"{report['systems'][n]['summary']['crag_score']:.3f}" for n in names]
+    lines.append("| CRAG score (accuracy − hallucination) | " + " | ".join(crag) + " |")
+    for key, label in RETRIEVAL:
+        values = [f"{report['systems'][n]['retrieval'][key]:.3f}" for n in names]
+        lines.append(f"| {label} | " + " | ".join(values) + " |")
+    latency = [report["systems"][n]["summary"].get("latency_ms", {}) for n in names]
+    lines.append(
+        "| latency median / p95 (ms) | "
+        + " | ".join(f"{x.get('median', 0):.0f} / {x.get('p95', 0):.0f}" for x in latency)
+        + " |"
+    )
+    return "\n".join(lines)
+
+
+def chart(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = ["accuracy", "abstention_recall", "citation_precision", "hallucination"]
+    names = list(report["systems"])
+    fig, ax = plt.subplots(figsize=(9, 4))
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        values = [report["systems"][name]["summary"][k]["rate"] for k in keys]
+        ax.bar([x + i * width for x in range(len(keys))], values, width, label=name)
+    ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(keys))])
+    ax.set_xticklabels([k.replace("_", " ") for k in keys])
+    ax.set_ylim(0, 1)
+    ax.set_title(f"Eval on {report['corpus']} ({report['articles']} articles)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write(report: dict, out: Path, name: str = "report") -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    png = out / f"{name}.png"
+    chart(report, png)
+    markdown = [f"# Eval: {report['corpus']}", "", table(report), "", f"![metrics]({png.name})"]
+    if "distractors" in report:
+        markdown += ["", "## With distractors", "", table(report["distractors"])]
+    md = out / f"{name}.md"
+    md.write_text("\n".join(markdown) + "\n")
+    return md
