@@ -134,28 +134,31 @@ def split_date_prefix(text: str) -> tuple[str | None, str]:
 
 
 def first_full_date(text: str) -> str | None:
-    for pattern in _FULL_DATES:
-        match = pattern.search(text)
-        if not match:
-            continue
+    """The earliest date with a year that the text states, as YYYY-MM-DD."""
+    matches = [m for pattern in _FULL_DATES if (m := pattern.search(text))]
+    for match in sorted(matches, key=lambda m: m.start()):
         groups = match.groups()
-        if pattern is _FULL_DATES[0]:
+        if match.re is _FULL_DATES[0]:
             year, month, day = groups
-        elif pattern is _FULL_DATES[1]:
+        elif match.re is _FULL_DATES[1]:
             day, month, year = groups[0], _MONTHS.index(groups[1].lower()) + 1, groups[2]
         else:
             month, day, year = _MONTHS.index(groups[0].lower()) + 1, groups[1], groups[2]
-        return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+        if 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+            return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
     return None
 
 
 def title_of(text: str) -> str:
     """A headline line where there is one, else the first sentence, cut short."""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    first = lines[0].lstrip("# ").strip() if lines else ""
+    lines = [line.strip().lstrip("#").strip() for line in text.splitlines()]
+    first = next((line for line in lines if line), "")
     if first and len(first) <= 120 and first[-1] not in ".!?\"”'":
         return first
-    start, end = split_sentences(first)[0]
+    spans = split_sentences(first)
+    if not spans:
+        return ""
+    start, end = spans[0]
     sentence = first[start:end]
     if len(sentence) <= TITLE_CHARS:
         return sentence

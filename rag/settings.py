@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MINILM = "all-MiniLM-L6-v2"
@@ -38,14 +39,24 @@ class Settings(BaseSettings):
     top_k: int = Field(default=5, ge=1, le=20)
     rrf_k: int = Field(default=60, ge=1)
     # Answer confidence below which the bot abstains; calibrated by eval/calibrate.py.
-    abstain_threshold: float = Field(default=0.37, ge=0.0, le=1.0)
+    abstain_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
     max_question_chars: int = 2000
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"RAG_CHUNK_OVERLAP ({self.chunk_overlap}) must be below RAG_CHUNK_SIZE "
+                f"({self.chunk_size})"
+            )
+        return self
 
     def chroma_is_remote(self) -> bool:
         return self.chroma_host is not None
 
     def collection_name(self) -> str:
         """Vectors of two embedding models (or chunkings) never share a collection."""
-        model = "".join(c if c.isalnum() else "-" for c in f"{self.embedder}-{self.embed_model}")
-        chunking = f"c{self.chunk_size}o{self.chunk_overlap}"
-        return f"articles-{model.strip('-').lower()[:40]}-{chunking}"
+        full = f"{self.embedder}-{self.embed_model}"
+        model = "".join(c if c.isalnum() else "-" for c in full).strip("-").lower()[:32]
+        digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+        return f"articles-{model}-{digest}-c{self.chunk_size}o{self.chunk_overlap}"

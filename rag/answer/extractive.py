@@ -50,7 +50,9 @@ _NAME = re.compile(r"\b[A-Z][a-zA-Z’'-]+(?:\s+[A-Z][a-zA-Z’'-]+)*")
 def question_type(question: str) -> str:
     """The kind of answer the question asks for: when, how_many, who, where, or other."""
     q = question.lower().strip()
-    if re.search(r"\b(how (many|much)|what (number|percentage|share|amount))\b", q):
+    if re.search(
+        r"\b(how (many|much|long|far|big|old)|what (number|percentage|share|amount))\b", q
+    ):
         return "how_many"
     if re.search(r"^(when|what (date|day|month|year|time))\b|\b(when|what date|which day)\b", q):
         return "when"

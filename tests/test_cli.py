@@ -1,0 +1,112 @@
+"""The `rag` command line in-process (cheap paths: no model is loaded), and import weight."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, HashingEmbedder
+
+import rag
+from rag.cli import main
+from rag.pipeline import build_pipeline
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path: Path, corpus: Path) -> Path:
+    """RAG_CORPUS_DIR (a seed copy) and RAG_DATA_DIR point into tmp_path."""
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_help_exits_zero_and_lists_the_subcommands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("ingest", "ask", "chat", "status"):
+        assert command in out
+
+
+def test_unknown_subcommand_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
+    assert "usage" in capsys.readouterr().err
+
+
+def test_status_json_on_an_empty_index(env, capsys):
+    assert main(["status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["articles"] == 0
+    assert status["chunks"] == 0
+
+
+def test_status_json_counts_what_is_indexed(env: Path, corpus: Path, capsys):
+    # Index with the hashing double into the collection the CLI opens (same settings).
+    indexed = build_pipeline(
+        rag.Settings(corpus_dir=corpus, data_dir=env), embedder=HashingEmbedder()
+    )
+    indexed.ingest()
+    capsys.readouterr()
+
+    assert main(["status", "--json"]) == 0
+
+    status = json.loads(capsys.readouterr().out)
+    assert isinstance(status["articles"], int) and isinstance(status["chunks"], int)
+    assert status["articles"] == 5
+    assert status["chunks"] == indexed.status().chunks > 5
+    assert status["corpus_dir"] == str(corpus)
+
+
+def test_status_plain_text(env, capsys):
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "articles: 0" in out and "chunks: 0" in out
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_ask_empty_question_exits_2_with_an_error(env, capsys, question):
+    assert main(["ask", question]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error:")
+    assert "empty" in captured.err
+    assert captured.out == ""
+
+
+def test_ask_overlong_question_exits_2(env, capsys):
+    assert main(["ask", "x" * 2001]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_ingest_of_a_missing_corpus_exits_2_and_names_the_setting(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    assert main(["ingest"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:")
+    assert "RAG_CORPUS_DIR" in err
+
+
+HEAVY = ("torch", "sentence_transformers", "chromadb", "llama_index")
+
+
+@pytest.mark.parametrize("statement", ["import rag", "import rag, rag.cli"])
+def test_importing_rag_loads_no_heavy_library(statement):
+    code = (
+        f"{statement}, sys, json; heavy = {HEAVY!r}; "
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(heavy))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(result.stdout) == []

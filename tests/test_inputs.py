@@ -1,0 +1,107 @@
+"""Input errors at the pipeline's ``ask`` and the public ``rag.ask`` signature."""
+
+from __future__ import annotations
+
+import inspect
+import shutil
+import typing
+
+import pytest
+from conftest import SEEDS, HashingEmbedder
+
+import rag
+from rag.pipeline import build_pipeline
+
+QUESTION = "Who is the US Ambassador to NATO?"
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    root = tmp_path_factory.mktemp("inputs")
+    shutil.copytree(SEEDS, root / "corpus")
+    settings = rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data")
+    built = build_pipeline(settings, embedder=HashingEmbedder())
+    built.ingest()
+    return built
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_is_a_value_error(pipeline, question):
+    with pytest.raises(ValueError, match="empty"):
+        pipeline.ask(question)
+
+
+@pytest.mark.parametrize("question", [42, None, b"bytes", ["Who?"]])
+def test_non_string_question_is_a_type_error(pipeline, question):
+    with pytest.raises(TypeError, match="str"):
+        pipeline.ask(question)
+
+
+def test_overlong_question_names_the_limit(pipeline):
+    with pytest.raises(ValueError, match="limit") as err:
+        pipeline.ask("x" * 2001)
+    assert "2,000" in str(err.value)
+
+
+def test_question_at_the_limit_is_accepted(pipeline):
+    answer = pipeline.ask("Who " + "x" * 1996)
+    assert isinstance(answer, rag.Answer)
+
+
+@pytest.mark.parametrize("history", ["not a list", {"role": "user", "content": "hi"}, 7])
+def test_history_must_be_a_list(pipeline, history):
+    with pytest.raises(TypeError, match="list"):
+        pipeline.ask(QUESTION, history)
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        [{"role": "user"}],
+        [{"content": "hi"}],
+        ["Who is the US Ambassador to NATO?"],
+        [{"role": "user", "content": None}],
+    ],
+    ids=["no-content", "no-role", "not-a-dict", "content-not-str"],
+)
+def test_malformed_history_message_is_a_type_error(pipeline, history):
+    with pytest.raises(TypeError, match=r"history\[0\]"):
+        pipeline.ask(QUESTION, history)
+
+
+def test_unknown_role_is_a_value_error(pipeline):
+    with pytest.raises(ValueError, match="role"):
+        pipeline.ask(QUESTION, [{"role": "robot", "content": "beep"}])
+
+
+def test_valid_history_is_accepted(pipeline):
+    history = [
+        {"role": "system", "content": "Answer from the articles."},
+        {"role": "user", "content": QUESTION},
+        {"role": "assistant", "content": "Julianne Smith [1]"},
+    ]
+    assert isinstance(pipeline.ask("What did she say?", history), rag.Answer)
+    assert isinstance(pipeline.ask(QUESTION, []), rag.Answer)
+
+
+def test_question_is_stripped(pipeline):
+    assert pipeline.ask(f"  {QUESTION}\n").query == QUESTION
+
+
+def test_public_ask_signature():
+    params = inspect.signature(rag.ask).parameters
+    assert list(params) == ["question", "history", "settings"]
+    assert params["question"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert params["question"].default is inspect.Parameter.empty
+    assert params["history"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert params["history"].default is None
+    assert params["settings"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert params["settings"].default is None
+    hints = typing.get_type_hints(rag.ask)
+    assert hints["question"] is str
+    assert hints["settings"] == rag.Settings | None
+    assert hints["return"] is rag.Answer
+
+
+def test_public_api_exports():
+    assert set(rag.__all__) == {"Answer", "Citation", "Settings", "ask"}
