@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import shutil
 from collections import Counter
@@ -24,6 +25,7 @@ class KeywordIndex:
         """From ``(chunk id, text)`` pairs."""
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.ERROR)  # it logs routine steps as warnings
         ids = [cid for cid, _ in chunks]
         tokenized = [terms(text) for _, text in chunks]
         doc_freq = Counter(t for doc in tokenized for t in set(doc))
