@@ -116,26 +116,24 @@ class ChunkStore:
             entry[2] += 1
         return {doc: IndexedArticle(doc, h, int(n), c) for doc, (h, n, c) in seen.items()}
 
-    def _metadatas(self, page: int = 5000) -> Iterator[dict]:
+    def _pages(self, include: list[str], page: int = 5000) -> Iterator[dict]:
+        """The whole collection, a page at a time (Chroma caps what one get returns)."""
         offset = 0
         while True:
-            batch = self._collection.get(include=["metadatas"], limit=page, offset=offset)
-            yield from batch["metadatas"]
+            batch = self._collection.get(include=include, limit=page, offset=offset)
+            yield batch
             if len(batch["ids"]) < page:
                 return
             offset += page
 
-    def all_chunks(self, page: int = 5000) -> Iterator[StoredChunk]:
-        offset = 0
-        while True:
-            batch = self._collection.get(
-                include=["metadatas", "documents"], limit=page, offset=offset
-            )
+    def _metadatas(self) -> Iterator[dict]:
+        for batch in self._pages(["metadatas"]):
+            yield from batch["metadatas"]
+
+    def all_chunks(self) -> Iterator[StoredChunk]:
+        for batch in self._pages(["metadatas", "documents"]):
             for cid, text, meta in zip(batch["ids"], batch["documents"], batch["metadatas"]):
                 yield stored_chunk(cid, text, meta)
-            if len(batch["ids"]) < page:
-                return
-            offset += page
 
     def get(self, ids: list[str]) -> dict[str, StoredChunk]:
         if not ids:
