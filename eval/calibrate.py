@@ -11,32 +11,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.run import OUT, eval_settings, read_questions
-from eval.scoring import load_items, score_answer
+from eval.run import OUT, eval_settings, read_questions, run_system
+from eval.scoring import load_items
 
 MAX_FALSE_ABSTENTION = 0.05
 
 
 def scored_confidences(corpus_dir: Path = Path("seeds")) -> list[tuple[float, bool, bool]]:
     """(confidence, answerable, correct-if-answered) per question, gate open."""
-    from rag import ask
     from rag.corpus import load_corpus
 
     settings = eval_settings(corpus_dir, OUT / "index", abstain_threshold=0.0)
     articles = {a.id: a.text for a in load_corpus(corpus_dir).articles}
-    points = []
-    for turns in load_items(read_questions()):
-        history: list[dict] = []
-        for item in turns:
-            answer = ask(item.question, history, settings=settings)
-            confidence = max((c.score for c in answer.citations), default=0.0)
-            verdict = score_answer(item, answer.to_dict(), articles)
-            points.append((confidence, item.answerable, verdict["correct"]))
-            history += [
-                {"role": "user", "content": item.question},
-                {"role": "assistant", "content": answer.text},
-            ]
-    return points
+    rows, _ = run_system(load_items(read_questions()), settings, articles)
+    return [(r["confidence"], r["answerable"], r["correct"]) for r in rows]
 
 
 def sweep(points: list[tuple[float, bool, bool]]) -> list[dict]:

@@ -47,7 +47,9 @@ def run_system(conversations, settings, articles: dict[str, str]) -> tuple[list[
             latencies.append(time.perf_counter() - started)
             scored = score_answer(item, answer.to_dict(), articles)
             ranking = article_ranking([p.chunk.doc_id for p in answer.passages])
-            scored.update(retrieval_scores(item, ranking) | {"query": answer.query})
+            confidence = max((c.score for c in answer.citations), default=0.0)
+            scored.update(retrieval_scores(item, ranking))
+            scored.update(query=answer.query, confidence=confidence)
             rows.append(scored)
             history += [
                 {"role": "user", "content": item.question},
