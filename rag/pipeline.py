@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -92,6 +94,28 @@ class Pipeline:
         passages = self.retriever.retrieve(query, top_k or self.settings.top_k)
         return self.answerer.answer(question, passages, query=query)
 
+    def ask_stream(
+        self, question: str, history: list[dict] | None = None, top_k: int | None = None
+    ) -> Iterator[str | Answer]:
+        """Text pieces as they are produced, then the final ``Answer`` as the last item.
+
+        Answerers with a ``stream`` method (generative ones) stream for real; the
+        extractive answer is computed whole and handed out word by word.
+        """
+        stream = getattr(self.answerer, "stream", None)
+        if stream is None:
+            answer = self.ask(question, history, top_k)
+            yield from re.findall(r"\S+\s*", answer.text)
+            yield answer
+            return
+        question = validate_question(question, self.settings.max_question_chars)
+        messages = validate_history(history)
+        if self.store.count() == 0:
+            self.ingest()
+        query = standalone_query(question, messages)
+        passages = self.retriever.retrieve(query, top_k or self.settings.top_k)
+        yield from stream(question, passages, query=query)
+
     def status(self) -> Status:
         articles = self.store.articles()
         s = self.settings
@@ -136,10 +160,20 @@ def build_pipeline(settings: Settings | None = None, embedder: Embedder | None =
     settings = settings or Settings()
     return Pipeline(
         settings=settings,
-        embedder=embedder or make_embedder(settings),
+        embedder=embedder or shared_embedder(settings),
         store=ChunkStore(open_collection(settings)),
         chunker=Chunker(settings.chunk_size, settings.chunk_overlap, minilm_token_counter()),
     )
+
+
+def shared_embedder(settings: Settings) -> Embedder:
+    """One embedder per model per process, however many settings variants use it."""
+    return _embedder_for(settings.embedder, settings.embed_model, settings.embed_base_url)
+
+
+@lru_cache(maxsize=4)
+def _embedder_for(kind: str, model: str, base_url: str | None) -> Embedder:
+    return make_embedder(Settings(embedder=kind, embed_model=model, embed_base_url=base_url))
 
 
 @lru_cache(maxsize=8)

@@ -90,13 +90,14 @@ def test_question_is_stripped(pipeline):
 
 def test_public_ask_signature():
     params = inspect.signature(rag.ask).parameters
-    assert list(params) == ["question", "history", "settings"]
+    assert list(params) == ["question", "history", "settings", "top_k"]
     assert params["question"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
     assert params["question"].default is inspect.Parameter.empty
     assert params["history"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
     assert params["history"].default is None
     assert params["settings"].kind is inspect.Parameter.KEYWORD_ONLY
     assert params["settings"].default is None
+    assert params["top_k"].kind is inspect.Parameter.KEYWORD_ONLY
     hints = typing.get_type_hints(rag.ask)
     assert hints["question"] is str
     assert hints["settings"] == rag.Settings | None
@@ -104,4 +105,21 @@ def test_public_ask_signature():
 
 
 def test_public_api_exports():
-    assert set(rag.__all__) == {"Answer", "Citation", "Settings", "ask"}
+    assert set(rag.__all__) == {"Answer", "Citation", "Settings", "ask", "ask_stream"}
+    assert list(inspect.signature(rag.ask_stream).parameters) == list(
+        inspect.signature(rag.ask).parameters
+    )
+
+
+def test_stream_yields_the_answer_text_then_the_same_answer(pipeline):
+    items = list(pipeline.ask_stream(QUESTION))
+    *pieces, final = items
+    assert isinstance(final, rag.Answer)
+    assert all(isinstance(p, str) for p in pieces) and pieces
+    assert "".join(pieces) == final.text
+    assert final.to_dict() == pipeline.ask(QUESTION).to_dict()
+
+
+def test_stream_validates_before_yielding(pipeline):
+    with pytest.raises(ValueError, match="empty"):
+        next(pipeline.ask_stream("  "))

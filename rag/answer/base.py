@@ -51,6 +51,9 @@ def abstention(query: str, passages: list[Passage] | None = None) -> Answer:
 
 
 class Answerer(Protocol):
+    """A backend. Generative ones may also offer ``stream(question, passages, query)``
+    yielding text pieces and then the final ``Answer`` (see ``Pipeline.ask_stream``)."""
+
     def answer(self, question: str, passages: list[Passage], query: str | None = None) -> Answer:
         """Answer ``question`` from ``passages`` only; ``query`` is the standalone form used."""
         ...
