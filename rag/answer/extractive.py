@@ -44,7 +44,14 @@ _BACK_REFERENCE = re.compile(
     r"according to (him|her|them)|such)\b",
     re.IGNORECASE,
 )
+# "He stated ..." is about the person the sentence before named.
+_PERSON_REFERENCE = re.compile(r"^[\"“‘']?(he|she|they|his|her|their)\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-zA-Z’'-]+(?:\s+[A-Z][a-zA-Z’'-]+)*")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b", re.I)
+_MONTH_DAY = re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
+_FIGURE = re.compile(r"\b\d[\d,.]*(?:st|nd|rd|th|%)?", re.I)
+DIFFER_TEXT = "The articles differ:"
 
 
 def question_type(question: str) -> str:
@@ -109,6 +116,14 @@ class ExtractiveAnswerer:
         candidates = self.candidates(question, query, passages)
         if not candidates or candidates[0].score < self.threshold:
             return abstention(query, passages)
+        other = disagreeing(candidates)
+        if other is not None:
+            before = (
+                neighbour(other, candidates, -1) if _BACK_REFERENCE.search(other.text) else None
+            )
+            shown = [candidates[0], *([before] if before and before is not candidates[0] else [])]
+            text, citations = number_citations([support(c) for c in [*shown, other]])
+            return Answer(f"{DIFFER_TEXT} {text}", citations, False, query, list(passages))
         chosen = select_sentences(candidates, self.max_sentences)
         text, citations = number_citations([support(c) for c in chosen])
         return Answer(text, citations, False, query, list(passages))
@@ -118,19 +133,34 @@ class ExtractiveAnswerer:
         kind = question_type(question)
         weights = {t: self.keywords.idf(t) for t in set(terms(query))}
         total = sum(weights.values())
+        sentences = passage_sentences(passages)
         best: dict[tuple[str, int], Candidate] = {}
-        for passage in passages:
-            chunk = passage.chunk
-            for start, end in split_sentences(chunk.text, offset=chunk.start):
-                text = chunk.text[start - chunk.start : end - chunk.start]
-                shared = weights.keys() & set(terms(text))
-                coverage = sum(weights[t] for t in shared) / total if total else 0.0
-                typed = has_answer_type(kind, text, question)
-                score = confidence(coverage, passage.dense, typed)
-                key = (chunk.doc_id, start)
-                if key not in best or best[key].score < score:
-                    best[key] = Candidate(passage, start, end, text, coverage, typed, score)
+        previous: tuple[str, int, str] = ("", -10, "")  # doc id, end, text
+        for (doc_id, start), (passage, end, text) in sorted(sentences.items()):
+            words = set(terms(text))
+            follows = doc_id == previous[0] and start - previous[1] <= 3
+            if follows and _PERSON_REFERENCE.search(text):
+                words |= set(terms(" ".join(_NAME.findall(previous[2]))))
+            previous = (doc_id, end, text)
+            shared = weights.keys() & words
+            coverage = sum(weights[t] for t in shared) / total if total else 0.0
+            typed = has_answer_type(kind, text, question)
+            score = confidence(coverage, passage.dense, typed)
+            best[(doc_id, start)] = Candidate(passage, start, end, text, coverage, typed, score)
         return sorted(best.values(), key=lambda c: -c.score)
+
+
+def passage_sentences(passages: list[Passage]) -> dict[tuple[str, int], tuple[Passage, int, str]]:
+    """(doc id, start) → the best-scoring passage holding the sentence, its end and text."""
+    found: dict[tuple[str, int], tuple[Passage, int, str]] = {}
+    for passage in passages:
+        chunk = passage.chunk
+        for start, end in split_sentences(chunk.text, offset=chunk.start):
+            key = (chunk.doc_id, start)
+            if key not in found or found[key][0].dense < passage.dense:
+                text = chunk.text[start - chunk.start : end - chunk.start]
+                found[key] = (passage, end, text)
+    return found
 
 
 def confidence(coverage: float, dense: float, typed: bool) -> float:
@@ -164,6 +194,55 @@ def select_sentences(candidates: list[Candidate], limit: int) -> list[Candidate]
             if item is not None and item not in with_context:
                 with_context.append(item)
     return with_context[: limit + 1]
+
+
+def disagreeing(candidates: list[Candidate]) -> Candidate | None:
+    """A close runner-up from another article that tells the top sentence's event differently.
+
+    "On Friday, 18 October, Biden will meet ... Scholz, Macron and Starmer" against "a meeting
+    on October 16 between Biden and ... Scholz, Starmer, and Macron": the same people, two
+    dates. Both are shown, so the reader sees the articles differ rather than one version.
+    """
+    top = candidates[0]
+    mine = stated_values(top.text)
+    if not mine:
+        return None
+    for c in candidates[1:]:
+        if c.score < 0.7 * top.score:
+            break
+        if c.passage.chunk.doc_id == top.passage.chunk.doc_id or not c.typed:
+            continue
+        theirs = stated_values(c.text)
+        kinds = {k for k, _ in mine} & {k for k, _ in theirs}
+        if not kinds or not same_event(top.text, c.text):
+            continue
+        if any({v for v in mine if v[0] == k} != {v for v in theirs if v[0] == k} for k in kinds):
+            return c
+    return None
+
+
+def stated_values(text: str) -> set[tuple[str, str]]:
+    """Dates (day and month) and figures a sentence states, normalised for comparison."""
+    values = set()
+    for day, month in _DAY_MONTH.findall(text):
+        values.add(("date", f"{int(day)} {_MONTHS.index(month[:3].lower()) + 1}"))
+    for month, day in _MONTH_DAY.findall(text):
+        values.add(("date", f"{int(day)} {_MONTHS.index(month[:3].lower()) + 1}"))
+    if values:
+        return values
+    return {("figure", m.group().lower().replace(",", "")) for m in _FIGURE.finditer(text)}
+
+
+def same_event(a: str, b: str) -> bool:
+    """Two sentences about one thing: they share most of the names of the shorter one."""
+    names_a, names_b = (
+        set(terms(" ".join(_NAME.findall(a)))),
+        set(terms(" ".join(_NAME.findall(b)))),
+    )
+    shared_names = len(names_a & names_b) / max(1, min(len(names_a), len(names_b)))
+    ta, tb = set(terms(a)), set(terms(b))
+    shared_words = len(ta & tb) / max(1, min(len(ta), len(tb)))
+    return shared_names >= 0.6 and shared_words >= 0.3
 
 
 def neighbour(c: Candidate, candidates: list[Candidate], step: int) -> Candidate | None:
