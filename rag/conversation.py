@@ -10,6 +10,11 @@ _ANAPHORA = re.compile(
     r"official|man|woman|package|agreement|issue|idea|one|event|group|leaders?|date))\b",
     re.IGNORECASE,
 )
+# "that" / "there" standing for something said before: "Why does Ukraine need that even ...?"
+_DEICTIC = re.compile(
+    r"\b(?:that|this)\s*(?:\?|$|even|again|happen|mean|take|work|be|for|so)\b|\bthere\s*\??\s*$",
+    re.IGNORECASE,
+)
 _ELLIPSIS = re.compile(r"^\s*(and|what about|how about|also|who else|what else)\b", re.I)
 _SHORT = 3  # "Why?", "When was that?": too few words to stand alone
 _MARKER = re.compile(r"\s*\[\d+\]")
@@ -35,7 +40,12 @@ def validate_history(history: object) -> list[dict[str, str]]:
 
 def is_follow_up(question: str) -> bool:
     short = len(re.findall(r"\w+", question)) <= _SHORT
-    return bool(short or _ANAPHORA.search(question) or _ELLIPSIS.search(question))
+    return bool(
+        short
+        or _ANAPHORA.search(question)
+        or _DEICTIC.search(question)
+        or _ELLIPSIS.search(question)
+    )
 
 
 def standalone_query(question: str, history: list[dict[str, str]]) -> str:
@@ -55,9 +65,12 @@ def standalone_query(question: str, history: list[dict[str, str]]) -> str:
     return " ".join([question, *[c for c in context if c]])
 
 
-def entities(text: str, limit: int = 4) -> list[str]:
-    """Capitalised multi-word names, most frequent first (e.g. "Julianne Smith")."""
+def entities(text: str, limit: int = 5) -> list[str]:
+    """Names, most frequent first: capitalised runs ("Julianne Smith") and single capitalised
+    place names after "in", "at" or "to" ("in Vilnius")."""
     counts: dict[str, int] = {}
-    for match in re.finditer(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+", text):
+    for match in re.finditer(
+        r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|(?<=\b(?:in|at|to) )[A-Z][a-z]{2,}", text
+    ):
         counts[match.group()] = counts.get(match.group(), 0) + 1
     return sorted(counts, key=lambda n: -counts[n])[:limit]

@@ -15,7 +15,7 @@ from rag.conversation import standalone_query, validate_history
 from rag.embedding import Embedder, make_embedder
 from rag.ingest import IngestReport, build_keyword_index, ingest
 from rag.keyword import KeywordIndex
-from rag.retrieval import HybridRetriever
+from rag.retrieval import HybridRetriever, Passage
 from rag.settings import Settings
 from rag.store import ChunkStore, open_collection
 
@@ -91,8 +91,15 @@ class Pipeline:
         if self.store.count() == 0:
             self.ingest()
         query = standalone_query(question, messages)
-        passages = self.retriever.retrieve(query, top_k or self.settings.top_k)
-        return self.answerer.answer(question, passages, query=query)
+        passages = self.retrieve(query, question, messages, top_k)
+        return self.answerer.answer(question, passages, query=query, history=messages)
+
+    def retrieve(
+        self, query: str, question: str, messages: list[dict], top_k: int | None
+    ) -> list[Passage]:
+        """Passages for the standalone query; a follow-up keeps the last answer's articles."""
+        prefer = cited_articles(messages, self.keywords) if query != question else frozenset()
+        return self.retriever.retrieve(query, top_k or self.settings.top_k, prefer=prefer)
 
     def ask_stream(
         self, question: str, history: list[dict] | None = None, top_k: int | None = None
@@ -113,8 +120,8 @@ class Pipeline:
         if self.store.count() == 0:
             self.ingest()
         query = standalone_query(question, messages)
-        passages = self.retriever.retrieve(query, top_k or self.settings.top_k)
-        yield from stream(question, passages, query=query)
+        passages = self.retrieve(query, question, messages, top_k)
+        yield from stream(question, passages, query=query, history=messages)
 
     def status(self) -> Status:
         articles = self.store.articles()
@@ -132,6 +139,15 @@ class Pipeline:
             corpus_dir=str(s.corpus_dir),
             data_dir=str(s.data_dir),
         )
+
+
+def cited_articles(messages: list[dict], keywords: KeywordIndex) -> frozenset[str]:
+    """The articles the last answer quoted: its quotes find their own chunks by keywords."""
+    said = next((m["content"] for m in reversed(messages) if m["role"] == "assistant"), "")
+    quotes = [q for q in re.split(r"\s*\[\d+\]\s*", said) if len(q.split()) >= 4]
+    return frozenset(
+        cid.split("#")[0] for quote in quotes[:3] for cid, _ in keywords.search(quote, 1)
+    )
 
 
 def validate_question(question: object, limit: int) -> str:

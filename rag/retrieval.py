@@ -10,6 +10,7 @@ from rag.keyword import KeywordIndex
 from rag.store import ChunkStore, StoredChunk
 
 Mode = Literal["hybrid", "dense", "bm25"]
+PREFERRED_EXTRA = 2
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,11 @@ class HybridRetriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
 
-    def retrieve(self, query: str, k: int, mode: Mode | None = None) -> list[Passage]:
+    def retrieve(
+        self, query: str, k: int, mode: Mode | None = None, prefer: frozenset[str] = frozenset()
+    ) -> list[Passage]:
+        """The top ``k`` chunks, plus the best few more of the ``prefer`` articles (the ones a
+        follow-up's previous answer cited), so those stay candidates."""
         mode = mode or self.mode
         query_vector = self.embedder.embed([query])[0]
         dense_hits = self.store.query(query_vector, self.candidates)
@@ -66,7 +71,10 @@ class HybridRetriever:
             "hybrid": [[stored.id for stored, _ in dense_hits], [cid for cid, _ in bm25_hits]],
         }[mode]
         fused = fuse_rankings(rankings, self.rrf_k)
-        top = sorted(fused, key=lambda cid: (-fused[cid], -dense.get(cid, -1.0)))[:k]
+        ranked = sorted(fused, key=lambda cid: (-fused[cid], -dense.get(cid, -1.0)))
+        top = ranked[:k]
+        kept = [cid for cid in ranked[k:] if cid.split("#")[0] in prefer][:PREFERRED_EXTRA]
+        top += kept
         stored = {s.id: s for s, _ in dense_hits}
         missing = [cid for cid in top if cid not in stored]
         stored.update(self.store.get(missing))

@@ -51,9 +51,16 @@ def abstention(query: str, passages: list[Passage] | None = None) -> Answer:
 
 
 class Answerer(Protocol):
-    """A backend. Generative ones may also offer ``stream(question, passages, query)``
+    """A backend. Generative ones may also offer ``stream(question, passages, query, history)``
     yielding text pieces and then the final ``Answer`` (see ``Pipeline.ask_stream``)."""
 
-    def answer(self, question: str, passages: list[Passage], query: str | None = None) -> Answer:
-        """Answer ``question`` from ``passages`` only; ``query`` is the standalone form used."""
+    def answer(
+        self,
+        question: str,
+        passages: list[Passage],
+        query: str | None = None,
+        history: list[dict] | None = None,
+    ) -> Answer:
+        """Answer ``question`` from ``passages`` only; ``query`` is the standalone form used,
+        ``history`` the validated conversation so far."""
         ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.answer.base import Answer, abstention
 from rag.citations import Support, number_citations
@@ -52,6 +52,8 @@ _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
 _FIGURE = re.compile(r"\b\d[\d,.]*(?:st|nd|rd|th|%)?", re.I)
 DIFFER_TEXT = "The articles differ:"
+CONTEXT_WEIGHT = 0.35
+REPEAT_WEIGHT = 0.8
 
 
 def question_type(question: str) -> str:
@@ -111,15 +113,23 @@ class ExtractiveAnswerer:
         self.threshold = threshold
         self.max_sentences = max_sentences
 
-    def answer(self, question: str, passages: list[Passage], query: str | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        passages: list[Passage],
+        query: str | None = None,
+        history: list[dict] | None = None,
+    ) -> Answer:
         query = query or question
         candidates = self.candidates(question, query, passages)
+        if query != question:  # a follow-up wants something new, not the last answer again
+            candidates = demote_repeats(candidates, last_answer(history or []))
         if not candidates or candidates[0].score < self.threshold:
             return abstention(query, passages)
         other = disagreeing(candidates)
         if other is not None:
             before = (
-                neighbour(other, candidates, -1) if _BACK_REFERENCE.search(other.text) else None
+                neighbour(other, candidates, -1) if _PERSON_REFERENCE.search(other.text) else None
             )
             shown = [candidates[0], *([before] if before and before is not candidates[0] else [])]
             text, citations = number_citations([support(c) for c in [*shown, other]])
@@ -131,7 +141,12 @@ class ExtractiveAnswerer:
     def candidates(self, question: str, query: str, passages: list[Passage]) -> list[Candidate]:
         """Every sentence of the passages, scored, best first; a sentence seen twice counts once."""
         kind = question_type(question)
-        weights = {t: self.keywords.idf(t) for t in set(terms(query))}
+        own = set(terms(question))
+        # A follow-up's query carries words of earlier turns: they guide, the question decides.
+        weights = {
+            t: self.keywords.idf(t) * (1.0 if t in own else CONTEXT_WEIGHT)
+            for t in set(terms(query))
+        }
         total = sum(weights.values())
         sentences = passage_sentences(passages)
         best: dict[tuple[str, int], Candidate] = {}
@@ -148,6 +163,20 @@ class ExtractiveAnswerer:
             score = confidence(coverage, passage.dense, typed)
             best[(doc_id, start)] = Candidate(passage, start, end, text, coverage, typed, score)
         return sorted(best.values(), key=lambda c: -c.score)
+
+
+def last_answer(history: list[dict]) -> str:
+    return next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
+
+
+def demote_repeats(candidates: list[Candidate], said: str) -> list[Candidate]:
+    """Sentences the previous answer already quoted rank below equally good new ones."""
+    if not said:
+        return candidates
+    demoted = [
+        replace(c, score=c.score * REPEAT_WEIGHT) if c.text in said else c for c in candidates
+    ]
+    return sorted(demoted, key=lambda c: -c.score)
 
 
 def passage_sentences(passages: list[Passage]) -> dict[tuple[str, int], tuple[Passage, int, str]]:
