@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eval.report import table, write
+from eval.report import breakdown_table, table, write
 from eval.run import OUT, corpus_with_distractors, evaluate
 
 
@@ -18,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
 
     report = evaluate(args.corpus, OUT / "index", peer=not args.no_peer)
     print(table(report))
+    if report["default"] in report["systems"]:
+        print("\n" + breakdown_table(report, report["default"]))
     if args.distractors:
         corpus = corpus_with_distractors(args.corpus, args.distractors, OUT / "corpus-distractors")
         from rag import Settings

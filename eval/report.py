@@ -50,6 +50,23 @@ def table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def breakdown_table(report: dict, system: str) -> str:
+    """Where ``system`` falls short: accuracy and abstention per question type and tag."""
+    from eval.scoring import breakdown
+
+    lines = [
+        f"| slice ({system}) | accuracy (answerable) | abstention (unanswerable) | missed |",
+        "|---|---|---|---|",
+    ]
+    for name, row in breakdown(report["systems"][system]["rows"]).items():
+        acc, abst = row["accuracy"], row["abstention"]
+        lines.append(
+            f"| {name} | {cell(acc) if acc['of'] else '—'} | {cell(abst) if abst['of'] else '—'} "
+            f"| {', '.join(row['missed'][:8])}{' …' if len(row['missed']) > 8 else ''} |"
+        )
+    return "\n".join(lines)
+
+
 def chart(report: dict, path: Path) -> None:
     import matplotlib
 
@@ -79,6 +96,8 @@ def write(report: dict, out: Path, name: str = "report") -> Path:
     png = out / f"{name}.png"
     chart(report, png)
     markdown = [f"# Eval: {report['corpus']}", "", table(report), "", f"![metrics]({png.name})"]
+    default = report.get("default", next(iter(report["systems"])))
+    markdown += ["", "## Where it falls short", "", breakdown_table(report, default)]
     if "distractors" in report:
         markdown += ["", "## With distractors", "", table(report["distractors"])]
     md = out / f"{name}.md"

@@ -79,7 +79,14 @@ def evaluate(corpus_dir: Path, data_dir: Path, peer: bool = True, modes=MODES) -
 
     conversations = load_items(read_questions())
     articles = {a.id: a.text for a in load_corpus(corpus_dir).articles}
-    report: dict = {"corpus": str(corpus_dir), "articles": len(articles), "systems": {}}
+    from rag import Settings
+
+    report: dict = {
+        "corpus": str(corpus_dir),
+        "articles": len(articles),
+        "default": Settings().retrieval,
+        "systems": {},
+    }
     for mode in modes:
         settings = eval_settings(corpus_dir, data_dir, retrieval=mode)
         rows, latencies = run_system(conversations, settings, articles)
