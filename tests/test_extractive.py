@@ -37,3 +37,34 @@ def test_question_types():
     assert question_type("How many members does NATO have?") == "how_many"
     assert question_type("Which outlet broke the story?") == "who"
     assert question_type("Why did the White House drop the idea?") == "why"
+
+
+def test_how_many_questions_name_what_they_count():
+    from rag.answer.extractive import asked_unit
+
+    assert asked_unit("How many points does the Victory Plan have?") == "point"
+    assert asked_unit("How many dollars were in the package?") == "$"
+    assert asked_unit("How much money is still left?") == "$"
+    assert asked_unit("How long is the border in kilometres?") == "kilometr"
+    assert asked_unit("How long will the war last?") is None
+
+
+def test_a_count_must_be_of_the_asked_unit():
+    from rag.answer.extractive import counts_of
+
+    plan = "It consists of five points and three secret appendices."
+    assert counts_of("point", plan) and counts_of("appendic", plan)
+    assert counts_of("day", "A two-day meeting began in Brussels.")
+    assert not counts_of("$", "A new military aid package might be announced at Ramstein.")
+    assert counts_of("$", "The package is worth $425 million.")
+    assert not counts_of("kilometr", "Ukraine will still have a long border with Russia.")
+
+
+def test_strict_types_rule_out_untyped_sentences():
+    from rag.answer.extractive import strict_type
+
+    assert strict_type("How many dollars were in the package?")
+    assert strict_type("When did Biden meet Scholz?")
+    assert strict_type("In which city was the July summit?")
+    assert not strict_type("Who is the US Ambassador to NATO?")
+    assert not strict_type("Where did Kirby make his comments?")

@@ -47,6 +47,14 @@ _BACK_REFERENCE = re.compile(
 # "He stated ..." is about the person the sentence before named.
 _PERSON_REFERENCE = re.compile(r"^[\"“‘']?(he|she|they|his|her|their)\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-zA-Z’'-]+(?:\s+[A-Z][a-zA-Z’'-]+)*")
+_MONEY_ASKED = re.compile(
+    r"\bhow much (?:\w+ )?(?:money|aid|funding|funds?)\b|\bhow many dollars\b"
+)
+_MONEY = re.compile(
+    r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:bn|billion|million|m)?\s*(?:dollars|euros|usd)\b", re.I
+)
+_PLACE_KIND = re.compile(r"\b(?:which|what) (?:city|country|capital|town)\b", re.I)
+_PLACE = re.compile(r"\b(?:in|at|to|from) (?:the )?([A-Z][a-z]+)")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b", re.I)
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
@@ -74,14 +82,63 @@ def question_type(question: str) -> str:
     return "other"
 
 
+def strict_type(question: str) -> bool:
+    """Whether only a sentence of the asked type can answer: a count of a named unit, a date,
+    a named kind of place. (Who/why/what checks are too loose to rule an answer out.)"""
+    kind = question_type(question)
+    return (
+        (kind == "how_many" and asked_unit(question) is not None)
+        or kind == "when"
+        or (kind == "where" and bool(_PLACE_KIND.search(question)))
+    )
+
+
+def asked_unit(question: str) -> str | None:
+    """What a how-many question counts, stemmed: "How many dollars ..." → "dollar"; None when
+    it names nothing ("How many does NATO have?") or asks "how long/much" without a unit."""
+    q = question.lower()
+    if _MONEY_ASKED.search(q):
+        return "$"
+    match = re.search(
+        r"\bhow many ((?:[a-z-]+ ){0,2}?[a-z-]+?)s?\b(?= (?:are|is|were|was|does|do|"
+        r"did|has|have|had|will|would|can|could|in|of|on)\b)",
+        q,
+    )
+    if match:
+        return terms(match.group(1).split()[-1])[0] if terms(match.group(1)) else None
+    match = re.search(r"\bhow (?:long|far|tall|big)\b.*\bin ([a-z]+)\s*\??$", q)
+    return terms(match.group(1))[0] if match and terms(match.group(1)) else None
+
+
+def counts_of(unit: str, sentence: str) -> bool:
+    """Whether the sentence gives a number of ``unit``: "five points", "32 Allies", "$2bn"."""
+    if unit == "$":
+        return bool(_MONEY.search(sentence))
+    words = re.findall(r"[\w$%.,]+", sentence.replace("-", " "))
+    for i, word in enumerate(words):
+        if _NUMBER.fullmatch(word):
+            after = terms(" ".join(words[i + 1 : i + 4]))
+            if unit in after:
+                return True
+    return False
+
+
 def has_answer_type(kind: str, sentence: str, question: str) -> bool:
     """Whether the sentence holds something of the asked kind that the question does not."""
     if kind == "when":
         return bool(_TIME.search(sentence))
     if kind == "how_many":
-        return bool(_NUMBER.search(sentence))
+        unit = asked_unit(question)
+        if unit is None:
+            return bool(_NUMBER.search(sentence))
+        return counts_of(unit, sentence)
     if kind == "why":
         return bool(_REASON.search(sentence))
+    if kind == "where" and _PLACE_KIND.search(question):
+        return any(
+            w.lower() not in question.lower() and w.lower()[:3] not in _MONTHS
+            for w in _PLACE.findall(sentence)
+        )
     if kind in ("who", "where"):
         asked = {w.lower() for w in re.findall(r"[A-Za-z’'-]+", question)}
         for match in _NAME.finditer(sentence):
@@ -126,6 +183,8 @@ class ExtractiveAnswerer:
             candidates = demote_repeats(candidates, last_answer(history or []))
         if not candidates or candidates[0].score < self.threshold:
             return abstention(query, passages)
+        if strict_type(question) and not any(c.typed for c in candidates):
+            return abstention(query, passages)  # "How many dollars ...?" and no sum is stated
         other = disagreeing(candidates)
         if other is not None:
             before = (
