@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(default=400, ge=16, le=8192)
     # An answer sentence counts as backed by a source sentence at or above this support
     # (calibrated similarity plus word overlap); see rag/verify.py and eval/calibrate_support.py.
-    support_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    support_threshold: float = Field(default=0.65, ge=0.0, le=1.0)
 
     # Measured on eval/ (README): BM25 alone beat hybrid and dense on these questions.
     retrieval: Literal["hybrid", "dense", "bm25"] = "bm25"

@@ -26,13 +26,15 @@ from rag.retrieval import Passage
 from rag.sentences import split_sentences
 from rag.terms import terms
 
-# Cosine between MiniLM vectors, mapped onto 0..1: a paraphrase of a source sentence scores
-# about 0.75 and more, an unrelated sentence on the same topic 0.2-0.45 (eval/calibrate_support.py).
+# Cosine between MiniLM vectors, mapped onto 0..1. On eval/support_pairs.jsonl a paraphrase
+# of a source sentence scores 0.60-0.99 (median 0.84), a near miss on the same article
+# 0.30-0.87 (median 0.53); eval/calibrate_support.py sweeps these and the threshold.
 SIMILARITY_FLOOR = 0.25
 SIMILARITY_CEILING = 0.8
 MEANING_WEIGHT = 0.5
 NUMBER_PENALTY = 0.5  # a number in the sentence that the span does not hold
 PAIR_PENALTY = 0.95  # a single sentence beats two adjacent ones that score the same
+MIN_PART_TERMS = 3  # a clause checked on its own needs this many content words
 
 _MARKER = re.compile(
     r"\[\s*(?:sources?\s*)?(\d{1,3}(?:\s*[,;]\s*(?:sources?\s*)?\d{1,3})*)\s*\]", re.IGNORECASE
@@ -79,20 +81,26 @@ class SourceIndex:
 
     def scores(self, text: str) -> np.ndarray:
         """Support of ``text`` by every span, in ``self.spans`` order."""
-        words = set(terms(text))
-        digits = set(_NUMBER.findall(text))
-        vectors = self._embed([text])
-        cosines = (
-            self._vectors @ vectors[0]
-            if vectors is not None and self._vectors is not None
-            else np.zeros(len(self.spans))
-        )
-        return np.array(
-            [
-                support(words, digits, span, float(cosine), meaning=vectors is not None)
-                for span, cosine in zip(self.spans, cosines)
-            ]
-        )
+        return self.scores_many([text])[0]
+
+    def scores_many(self, texts: list[str]) -> list[np.ndarray]:
+        """``scores`` for several texts with one embedding call."""
+        vectors = self._embed(texts)
+        rows = []
+        for i, text in enumerate(texts):
+            words = set(terms(text))
+            digits = set(_NUMBER.findall(text))
+            meaning = vectors is not None and self._vectors is not None
+            cosines = self._vectors @ vectors[i] if meaning else np.zeros(len(self.spans))
+            rows.append(
+                np.array(
+                    [
+                        support(words, digits, span, float(cosine), meaning)
+                        for span, cosine in zip(self.spans, cosines)
+                    ]
+                )
+            )
+        return rows
 
     def best(self, scores: np.ndarray, number: int | None = None) -> tuple[Span | None, float]:
         """The best-supporting span (within source ``number`` when given) and its score."""
@@ -273,10 +281,12 @@ class MarkerResolver:
             self._counts.removed += len(cited)
             return ""
         sentence_scores = self.sources.scores(sentence)
+        # A sentence that draws on several sources: each needs to back a part of it.
+        parts = clauses(sentence) if len({n for n, _ in cited}) > 1 else []
         keep: list[tuple[Span, float]] = []
         bad = 0
         for number, clause in cited:
-            span, score = self._cited_support(number, sentence_scores, clause)
+            span, score = self._cited_support(number, sentence_scores, [clause, *parts])
             if span is not None and score >= self.sources.threshold:
                 keep.append((span, score))
             else:
@@ -298,16 +308,20 @@ class MarkerResolver:
         return (" " + "".join(f"[{n}]" for n in numbers)) if numbers else ""
 
     def _cited_support(
-        self, number: int, sentence_scores: np.ndarray, clause: str
+        self, number: int, sentence_scores: np.ndarray, parts: list[str]
     ) -> tuple[Span | None, float]:
-        """Source ``number``'s best span for the sentence, or for the clause the marker ends."""
+        """Source ``number``'s best span for the sentence, or else for a part of it
+        (the clause the marker ends, or a clause of a sentence that cites several sources)."""
         if not 1 <= number <= len(self.sources):
             return None, 0.0
         span, score = self.sources.best(sentence_scores, number)
-        if score < self.sources.threshold and terms(clause):
-            clause_span, clause_score = self.sources.best(self.sources.scores(clause), number)
-            if clause_score > score:
-                span, score = clause_span, clause_score
+        if score >= self.sources.threshold:
+            return span, score
+        parts = [p for p in dict.fromkeys(parts) if len(terms(p)) >= MIN_PART_TERMS]
+        for part_scores in self.sources.scores_many(parts) if parts else []:
+            part_span, part_score = self.sources.best(part_scores, number)
+            if part_score > score:
+                span, score = part_span, part_score
         return span, score
 
     def _number(self, span: Span, score: float) -> int:
@@ -329,6 +343,23 @@ class MarkerResolver:
                 )
             )
         return self._numbers[span.key]
+
+
+def clauses(sentence: str, most: int = 8) -> list[str]:
+    """The parts of a compound sentence: every run of the pieces between , ; : and joining
+    words ("and", "but", "while", ...), short of the whole sentence."""
+    cuts = re.compile(r"\s*[,;:—–]\s*|\s+(?:and|but|while|whereas|though|although)\s+")
+    bounds = [0]
+    for match in cuts.finditer(sentence):
+        bounds += [match.start(), match.end()]
+    bounds.append(len(sentence))
+    pieces = list(zip(bounds[::2], bounds[1::2]))[:most]
+    runs = [
+        sentence[pieces[i][0] : pieces[j][1]]
+        for i in range(len(pieces))
+        for j in range(i, len(pieces))
+    ]
+    return [r for r in runs if r.strip() and r != sentence]
 
 
 def owner(starts: list[int], position: int) -> int:

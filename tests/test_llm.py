@@ -443,3 +443,52 @@ def test_no_passages_means_no_model_call(indexed):
     assert answerer.answer("anything?", []).abstained
     *_, answer = answerer.stream("anything?", [])
     assert answer.abstained
+
+
+# --- eval ---------------------------------------------------------------------------------
+
+
+def test_eval_reports_the_markers_the_check_repaired_and_removed(indexed, monkeypatch, tmp_path):
+    import rag.pipeline
+    from eval.report import table
+    from eval.run import eval_settings, run_system
+    from eval.scoring import load_items, summarize
+
+    corpus, data = indexed
+    monkeypatch.setattr(rag.pipeline, "shared_embedder", lambda settings: HashingEmbedder())
+    rag.pipeline.cached_pipeline.cache_clear()
+    rows = [
+        {"id": "q1", "question": WHERE, "answerable": True, "facts": [["Vilnius"]], "gold": [CNN]},
+        {"id": "q2", "question": "Who won the 2022 World Cup?", "answerable": False},
+    ]
+
+    def script(body):
+        if "World Cup" in body["messages"][1]["content"]:
+            return Reply("The articles don't say.")
+        if "warm-up" in body["messages"][1]["content"]:
+            return Reply("The articles don't say.")
+        vilnius = number_of(body, "Vilnius in mid-July")
+        return Reply(f"{BRUSSELS} [9] {VILNIUS} [{vilnius}] {INVENTED} [{vilnius}]")
+
+    with ChatServer(script) as server:
+        settings = eval_settings(
+            corpus, data, answerer="openai", llm_base_url=server.url, llm_backoff=0.0
+        )
+        articles = {p.stem: p.read_text(encoding="utf-8") for p in corpus.glob("*.txt")}
+        scored, latencies = run_system(load_items(rows), settings, articles)
+    rag.pipeline.cached_pipeline.cache_clear()
+    summary = summarize(scored, latencies)
+    assert summary["accuracy"]["n"] == 1
+    assert summary["abstention_recall"]["n"] == 1
+    assert (summary["markers_kept"]["n"], summary["markers_kept"]["of"]) == (1, 3)
+    assert summary["markers_repaired"]["n"] == 1
+    assert summary["markers_removed"]["n"] == 1
+    assert summary["fallbacks"]["n"] == 0
+    report = {
+        "corpus": "c",
+        "articles": 6,
+        "systems": {
+            "bm25 + m": {"summary": summary, "retrieval": {"hit@1": 1.0, "hit@5": 1.0, "mrr": 1.0}}
+        },
+    }
+    assert "| model markers repaired | 0.333 (1/3) |" in table(report)
