@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from eval.report import table, write
-from eval.run import MODES, OUT, corpus_with_distractors, evaluate
+from eval.run import MODES, OUT, QUESTIONS, corpus_with_distractors, evaluate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
         help="openai: the model at OPENAI_BASE_URL / OPENAI_API_KEY (RAG_LLM_MODEL), "
         "on the default retrieval mode only",
     )
+    parser.add_argument(
+        "--questions", type=Path, default=QUESTIONS, help="eval set (default eval/questions.jsonl)"
+    )
     args = parser.parse_args(argv)
 
     from rag import Settings
@@ -28,7 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     default = Settings().retrieval
     modes = MODES if args.answerer == "extractive" else (default,)
     report = evaluate(
-        args.corpus, OUT / "index", peer=not args.no_peer, modes=modes, answerer=args.answerer
+        args.corpus,
+        OUT / "index",
+        peer=not args.no_peer,
+        modes=modes,
+        answerer=args.answerer,
+        questions=args.questions,
     )
     print(table(report))
     if args.distractors:
@@ -39,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             peer=False,
             modes=(default,),
             answerer=args.answerer,
+            questions=args.questions,
         )
         report["distractors"] = noisy
         print(f"\nWith {noisy['articles'] - report['articles']} distractor articles added:")

@@ -80,11 +80,16 @@ def run_peer(conversations, corpus_dir: Path, articles: dict[str, str]) -> tuple
 
 
 def evaluate(
-    corpus_dir: Path, data_dir: Path, peer: bool = True, modes=MODES, answerer: str = "extractive"
+    corpus_dir: Path,
+    data_dir: Path,
+    peer: bool = True,
+    modes=MODES,
+    answerer: str = "extractive",
+    questions: Path = QUESTIONS,
 ) -> dict:
     from rag.corpus import load_corpus
 
-    conversations = load_items(read_questions())
+    conversations = load_items(read_questions(questions))
     articles = {a.id: a.text for a in load_corpus(corpus_dir).articles}
     report: dict = {"corpus": str(corpus_dir), "articles": len(articles), "systems": {}}
     for mode in modes:

