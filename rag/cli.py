@@ -97,6 +97,8 @@ def format_answer(answer) -> str:
     lines = [answer.text]
     if answer.notice:
         lines.append(f"({answer.notice})")
+    for sentence in answer.unsupported:
+        lines.append(f"(not backed by any retrieved article: {sentence})")
     if answer.citations:
         lines.append("")
         lines.append("Sources:")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -170,16 +170,6 @@ class Resolution:
     abstained: bool
 
 
-@dataclass
-class _Counts:
-    markers: int = 0
-    kept: int = 0
-    repaired: int = 0
-    removed: int = 0
-    added: int = 0
-
-
-@dataclass
 class MarkerResolver:
     """Feed it the model's text piece by piece; it hands back verified text as it can.
 
@@ -187,18 +177,19 @@ class MarkerResolver:
     a sentence's markers are decided once the next sentence starts, or at ``close``.
     """
 
-    sources: SourceIndex
-    _raw: str = ""
-    _clean: str = ""
-    _marks: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)
-    _decided: int = 0
-    _emitted: int = 0
-    _out: list[str] = field(default_factory=list)
-    _numbers: dict[tuple[str, int, int], int] = field(default_factory=dict)
-    _citations: list[Citation] = field(default_factory=list)
-    _unsupported: list[str] = field(default_factory=list)
-    _abstentions: int = 0
-    _counts: _Counts = field(default_factory=_Counts)
+    def __init__(self, sources: SourceIndex):
+        self.sources = sources
+        self._raw = ""  # a marker that may still be arriving ("[1" without its "]")
+        self._clean = ""  # the model's text without its markers
+        self._marks: list[tuple[int, tuple[int, ...]]] = []  # (position in _clean, numbers)
+        self._decided = 0  # sentences whose markers are settled
+        self._emitted = 0  # characters of _clean released
+        self._out: list[str] = []
+        self._numbers: dict[tuple[str, int, int], int] = {}
+        self._citations: list[Citation] = []
+        self._unsupported: list[str] = []
+        self._abstentions = 0
+        self._counts = dict.fromkeys(("markers", "kept", "repaired", "removed", "added"), 0)
 
     def feed(self, piece: str) -> str:
         self._parse(self._raw + piece, final=False)
@@ -211,10 +202,7 @@ class MarkerResolver:
         text = "".join(self._out).strip()
         sentences = len(split_sentences(self._clean))
         abstained = sentences == 0 or (self._abstentions == sentences and not self._citations)
-        c = self._counts
-        verification = Verification(
-            c.markers, c.kept, c.repaired, c.removed, c.added, len(self._unsupported)
-        )
+        verification = Verification(**self._counts, unsupported=len(self._unsupported))
         if abstained:
             return tail, Resolution(ABSTAIN_TEXT, [], [], verification, True)
         return tail, Resolution(
@@ -275,10 +263,10 @@ class MarkerResolver:
             for p, (pos, ns) in _clauses(start, marks)
             for n in ns
         ]
-        self._counts.markers += len(cited)
+        self._counts["markers"] += len(cited)
         if is_abstention(sentence):
             self._abstentions += 1
-            self._counts.removed += len(cited)
+            self._counts["removed"] += len(cited)
             return ""
         sentence_scores = self.sources.scores(sentence)
         # A sentence that draws on several sources: each needs to back a part of it.
@@ -291,19 +279,19 @@ class MarkerResolver:
                 keep.append((span, score))
             else:
                 bad += 1
-        self._counts.kept += len(keep)
+        self._counts["kept"] += len(keep)
         if not keep:
             span, score = self.sources.best(sentence_scores)
             if span is not None and score >= self.sources.threshold:
                 keep.append((span, score))
                 if bad:
-                    self._counts.repaired += 1
+                    self._counts["repaired"] += 1
                     bad -= 1
                 else:
-                    self._counts.added += 1
+                    self._counts["added"] += 1
             elif terms(sentence):
                 self._unsupported.append(sentence)
-        self._counts.removed += bad
+        self._counts["removed"] += bad
         numbers = list(dict.fromkeys(self._number(span, score) for span, score in keep))
         return (" " + "".join(f"[{n}]" for n in numbers)) if numbers else ""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from rag.answer.base import Answer, Answerer, abstention
 from rag.embedding import Embedder
@@ -118,15 +119,7 @@ class GenerativeAnswerer:
     ) -> Answer:
         answer = self.fallback.answer(question, passages, query=query)
         notice = f"No generated answer: {err}. This is the offline extractive answer."
-        return Answer(
-            answer.text,
-            answer.citations,
-            answer.abstained,
-            answer.query,
-            answer.passages,
-            answer.unsupported,
-            notice,
-        )
+        return replace(answer, notice=notice)
 
 
 def verified_answer(resolution: Resolution, query: str, passages: list[Passage]) -> Answer:
