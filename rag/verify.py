@@ -36,10 +36,12 @@ NUMBER_PENALTY = 0.5  # a number in the sentence that the span does not hold
 PAIR_PENALTY = 0.95  # a single sentence beats two adjacent ones that score the same
 MIN_PART_TERMS = 3  # a clause checked on its own needs this many content words
 
+# [1], [1, 3], [1; 3], [Source 2], [^2] (a footnote); several in a row are read one by one.
 _MARKER = re.compile(
-    r"\[\s*(?:sources?\s*)?(\d{1,3}(?:\s*[,;]\s*(?:sources?\s*)?\d{1,3})*)\s*\]", re.IGNORECASE
+    r"\[\^?\s*(?:sources?\s*)?(\d{1,3}(?:\s*[,;]\s*(?:sources?\s*)?\d{1,3})*)\s*\]",
+    re.IGNORECASE,
 )
-_PARTIAL_MARKER = re.compile(r"\[[\w\s,;]{0,24}", re.IGNORECASE)
+_PARTIAL_MARKER = re.compile(r"\[\^?[\w\s,;]{0,24}", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")
 
 

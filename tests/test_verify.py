@@ -99,7 +99,9 @@ def test_disagreeing_sources_each_keep_their_marker(index):
     assert result.verification.kept == 2
 
 
-@pytest.mark.parametrize("marker", ["[1, 3]", "[1][3]", "[Source 1, Source 3]", "[1; 3]"])
+@pytest.mark.parametrize(
+    "marker", ["[1, 3]", "[1][3]", "[Source 1, Source 3]", "[1; 3]", "[^1][^3]", "[ 1 ] [3]"]
+)
 def test_marker_spellings(index, marker):
     result = verify(
         f"Biden will meet Scholz, Macron and Starmer on 18 October and Julianne Smith is the US "
