@@ -235,6 +235,33 @@ def test_the_abstention_sentence_is_an_abstention(llm_pipeline):
     assert answer.citations == [] and answer.unsupported == []
 
 
+def test_public_ask_with_openai_base_url_in_the_environment(indexed, monkeypatch):
+    """The user's path: export OPENAI_BASE_URL, call rag.ask / rag.ask_stream."""
+    import rag.pipeline
+
+    corpus, data = indexed
+    monkeypatch.setattr(rag.pipeline, "shared_embedder", lambda settings: HashingEmbedder())
+    with ChatServer(
+        lambda body: Reply(f"{BRUSSELS} [{number_without(body, 'Brussels')}]")
+    ) as server:
+        for key, value in {
+            "OPENAI_BASE_URL": server.url,
+            "RAG_CORPUS_DIR": str(corpus),
+            "RAG_DATA_DIR": str(data),
+        }.items():
+            monkeypatch.setenv(key, value)
+        rag.pipeline.cached_pipeline.cache_clear()
+        try:
+            answer = rag.ask(WHERE)
+            *pieces, streamed = rag.ask_stream(WHERE)
+        finally:
+            rag.pipeline.cached_pipeline.cache_clear()
+    assert answer.text == streamed.text == "".join(pieces) == f"{BRUSSELS} [1]"
+    assert answer.citations[0].doc_id == CNN and answer.citations[0].quote == BRUSSELS
+    assert answer.verification.repaired == 1
+    assert len(server.bodies()) == 2
+
+
 # --- prompt injection ---------------------------------------------------------------------
 
 
