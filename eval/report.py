@@ -19,6 +19,14 @@ ROWS = (
     ("disagreement_both", "disagreements, both shown"),
 )
 RETRIEVAL = (("hit@1", "article hit@1"), ("hit@5", "article hit@5"), ("mrr", "article MRR"))
+# Only for a generative answerer (the citation check's work), shown when a system has them.
+MARKERS = (
+    ("markers_repaired", "model markers repaired"),
+    ("markers_removed", "model markers removed"),
+    ("markers_added", "markers added to bare sentences"),
+    ("unsupported_answers", "answers with unsupported sentences"),
+    ("fallbacks", "extractive fallbacks (model failed)"),
+)
 
 
 def cell(value) -> str:
@@ -36,6 +44,10 @@ def table(report: dict) -> str:
     for key, label in ROWS:
         values = [cell(report["systems"][n]["summary"][key]) for n in names]
         lines.append(f"| {label} | " + " | ".join(values) + " |")
+    for key, label in MARKERS:
+        values = [report["systems"][n]["summary"].get(key) for n in names]
+        if any(values):
+            lines.append(f"| {label} | " + " | ".join(cell(v) if v else "—" for v in values) + " |")
     crag = [f"{report['systems'][n]['summary']['crag_score']:.3f}" for n in names]
     lines.append("| CRAG score (accuracy − hallucination) | " + " | ".join(crag) + " |")
     for key, label in RETRIEVAL:

@@ -196,6 +196,7 @@ def summarize(rows: list[dict], latencies: list[float]) -> dict:
         "disagreement_both": rate(sum(bool(r["both_versions"]) for r in both), len(both)),
     }
     summary["crag_score"] = accuracy["rate"] - hallucination["rate"]
+    summary.update(marker_summary(rows))
     if latencies:
         ordered = sorted(latencies)
         summary["latency_ms"] = {
@@ -210,4 +211,22 @@ def summarize_retrieval(rows: list[dict]) -> dict:
         return {}
     return {key: statistics.fmean(r[key] for r in rows) for key in ("hit@1", "hit@5", "mrr")} | {
         "of": len(rows)
+    }
+
+
+def marker_summary(rows: list[dict]) -> dict:
+    """For a generative answerer: what the citation check did to the model's markers, and
+    how often the model failed and the extractive fallback answered. Empty otherwise."""
+    checked = [r["verification"] for r in rows if r.get("verification")]
+    if not checked:
+        return {}
+    total = {key: sum(v[key] for v in checked) for key in checked[0]}
+    markers = total["markers"]
+    return {
+        "markers_kept": rate(total["kept"], markers),
+        "markers_repaired": rate(total["repaired"], markers),
+        "markers_removed": rate(total["removed"], markers),
+        "markers_added": rate(total["added"], markers),
+        "unsupported_answers": rate(sum(v["unsupported"] > 0 for v in checked), len(rows)),
+        "fallbacks": rate(sum(bool(r.get("notice")) for r in rows), len(rows)),
     }

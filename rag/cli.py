@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="score answers on eval/ questions beside a naive pipeline")
     p.add_argument("--distractors", type=Path, help="folder of unrelated articles to add")
     p.add_argument("--no-peer", action="store_true")
+    p.add_argument(
+        "--answerer",
+        choices=("extractive", "openai"),
+        default="extractive",
+        help="openai: score the model at OPENAI_BASE_URL (reports markers repaired/removed)",
+    )
     p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("status", help="articles, chunks, model and store location")
@@ -91,6 +97,8 @@ def format_answer(answer) -> str:
     lines = [answer.text]
     if answer.notice:
         lines.append(f"({answer.notice})")
+    for sentence in answer.unsupported:
+        lines.append(f"(not backed by any retrieved article: {sentence})")
     if answer.citations:
         lines.append("")
         lines.append("Sources:")
@@ -131,6 +139,7 @@ def cmd_eval(args) -> int:
     except ImportError as err:
         raise RuntimeError("rag eval runs from a checkout of the repository (needs eval/)") from err
     argv = ["--distractors", str(args.distractors)] if args.distractors else []
+    argv += ["--answerer", args.answerer]
     return eval_main(argv + (["--no-peer"] if args.no_peer else []))
 
 

@@ -1,8 +1,13 @@
-"""History → a standalone query, so "What did she say?" retrieves what "she" refers to."""
+"""History → a standalone query, so "What did she say?" retrieves what "she" refers to.
+
+Offline by rewriting (``standalone_query``); with a language model by condensing (``Condenser``).
+"""
 
 from __future__ import annotations
 
 import re
+
+from rag.llm import ChatClient, LLMError, prompt
 
 _ANAPHORA = re.compile(
     r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|the same|the former|the latter|"
@@ -74,3 +79,50 @@ def entities(text: str, limit: int = 5) -> list[str]:
     ):
         counts[match.group()] = counts.get(match.group(), 0) + 1
     return sorted(counts, key=lambda n: -counts[n])[:limit]
+
+
+class Condenser:
+    """Condense-plus-context: a language model rewrites a follow-up as a standalone question.
+
+    When the model fails, or answers with nothing usable, the offline rewrite is used.
+    """
+
+    def __init__(self, client: ChatClient, turns: int = 6, chars_per_turn: int = 1200):
+        self.client = client
+        self.turns = turns
+        self.chars_per_turn = chars_per_turn
+
+    def __call__(self, question: str, history: list[dict[str, str]]) -> str:
+        turns = [m for m in history if m["role"] in ("user", "assistant")][-self.turns :]
+        if not turns:
+            return question.strip()
+        try:
+            reply = self.client.complete(self.messages(question, turns))
+        except LLMError:
+            return standalone_query(question, history)
+        return usable_rewrite(reply, question) or standalone_query(question, history)
+
+    def messages(self, question: str, turns: list[dict[str, str]]) -> list[dict[str, str]]:
+        lines = [
+            f"{m['role'].capitalize()}: {_MARKER.sub('', m['content'])[: self.chars_per_turn]}"
+            for m in turns
+        ]
+        conversation = "\n".join(lines)
+        return [
+            {"role": "system", "content": prompt("condense")},
+            {
+                "role": "user",
+                "content": f"<conversation>\n{conversation}\n</conversation>\n\n"
+                f"Last message: {question.strip()}\n\nStandalone question:",
+            },
+        ]
+
+
+def usable_rewrite(reply: str, question: str) -> str | None:
+    """The first line of the model's reply, unquoted; None when empty or implausibly long."""
+    line = next((x.strip() for x in reply.splitlines() if x.strip()), "")
+    line = re.sub(r"^(standalone question|question)\s*:\s*", "", line, flags=re.IGNORECASE)
+    line = line.strip().strip("\"'“”").strip()
+    if not line or len(line) > max(300, 3 * len(question)):
+        return None
+    return line

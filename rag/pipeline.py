@@ -41,12 +41,15 @@ class Pipeline:
         store: ChunkStore,
         chunker: Chunker,
         make_answerer=None,
+        condense=None,
     ):
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self.chunker = chunker
-        self._make_answerer = make_answerer or default_answerer_factory(settings)
+        self._make_answerer = make_answerer or default_answerer_factory(settings, embedder)
+        # history + question → standalone query; a language model's when one is configured
+        self.condense = condense or default_condenser(settings)
         self._lock = threading.RLock()
         self.keywords = self._load_keywords()
         self.retriever = HybridRetriever(
@@ -90,7 +93,7 @@ class Pipeline:
         messages = validate_history(history)
         if self.store.count() == 0:
             self.ingest()
-        query = standalone_query(question, messages)
+        query = self.condense(question, messages)
         passages = self.retrieve(query, question, messages, top_k)
         return self.answerer.answer(question, passages, query=query, history=messages)
 
@@ -119,7 +122,7 @@ class Pipeline:
         messages = validate_history(history)
         if self.store.count() == 0:
             self.ingest()
-        query = standalone_query(question, messages)
+        query = self.condense(question, messages)
         passages = self.retrieve(query, question, messages, top_k)
         yield from stream(question, passages, query=query, history=messages)
 
@@ -162,14 +165,48 @@ def validate_question(question: object, limit: int) -> str:
     return question.strip()
 
 
-def default_answerer_factory(settings: Settings):
+def default_answerer_factory(settings: Settings, embedder: Embedder | None = None):
+    """keyword index → answerer: extractive offline, generative when a model is configured.
+
+    The generative answerer verifies citations with ``embedder`` and falls back to the
+    extractive answer when the model server fails.
+    """
     from rag.answer.extractive import ExtractiveAnswerer
 
-    if settings.answerer == "openai":
-        raise ValueError(
-            "RAG_ANSWERER=openai is not available in this version; use 'extractive' or 'auto'"
-        )
-    return lambda keywords: ExtractiveAnswerer(keywords, settings.abstain_threshold)
+    def extractive(keywords: KeywordIndex) -> Answerer:
+        return ExtractiveAnswerer(keywords, settings.abstain_threshold)
+
+    if settings.answerer_backend() == "extractive":
+        return extractive
+    from rag.answer.generative import GenerativeAnswerer
+
+    client = shared_chat_client(settings)
+    return lambda keywords: GenerativeAnswerer(
+        client, embedder, extractive(keywords), settings.support_threshold
+    )
+
+
+def default_condenser(settings: Settings):
+    """The offline rewrite, or condense-plus-context through the configured language model."""
+    if settings.answerer_backend() == "extractive":
+        return standalone_query
+    from rag.conversation import Condenser
+
+    return Condenser(shared_chat_client(settings))
+
+
+def shared_chat_client(settings: Settings):
+    """One client (one connection pool) per model server, for answers and condensing alike."""
+    keys = ("llm_model", "llm_base_url", "llm_api_key", "llm_timeout", "llm_deadline")
+    keys += ("llm_retries", "llm_backoff", "llm_max_tokens")
+    return _chat_client_for(settings.model_dump_json(include=set(keys)))
+
+
+@lru_cache(maxsize=4)
+def _chat_client_for(llm_settings_json: str):
+    from rag.llm import ChatClient
+
+    return ChatClient.from_settings(Settings.model_validate_json(llm_settings_json))
 
 
 def build_pipeline(settings: Settings | None = None, embedder: Embedder | None = None) -> Pipeline:

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MINILM = "all-MiniLM-L6-v2"
@@ -15,7 +15,7 @@ MINILM = "all-MiniLM-L6-v2"
 class Settings(BaseSettings):
     """Everything the pipeline can be configured with; tests build their own."""
 
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", populate_by_name=True)
 
     corpus_dir: Path = Path("seeds")
     data_dir: Path = Path(".rag")
@@ -26,8 +26,25 @@ class Settings(BaseSettings):
     embed_model: str = MINILM
     embed_base_url: str | None = None
 
+    # auto: the OpenAI-compatible answerer when a key or base URL is set, else extractive.
     answerer: Literal["auto", "extractive", "openai"] = "auto"
     llm_model: str = "gpt-4o-mini"
+    llm_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("RAG_LLM_BASE_URL", "OPENAI_BASE_URL")
+    )
+    llm_api_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("RAG_LLM_API_KEY", "OPENAI_API_KEY"),
+        repr=False,
+    )
+    llm_timeout: float = Field(default=30.0, gt=0, le=600)  # seconds per request or chunk
+    llm_deadline: float = Field(default=120.0, gt=0, le=3600)  # seconds per answer, retries in
+    llm_retries: int = Field(default=2, ge=0, le=5)  # after a timeout, 429 or 5xx
+    llm_backoff: float = Field(default=0.5, ge=0, le=30)  # first retry's wait; doubles
+    llm_max_tokens: int = Field(default=400, ge=16, le=8192)
+    # An answer sentence counts as backed by a source sentence at or above this support
+    # (calibrated similarity plus word overlap); see rag/verify.py and eval/calibrate_support.py.
+    support_threshold: float = Field(default=0.65, ge=0.0, le=1.0)
 
     # Measured on eval/ (README): BM25 alone beat hybrid and dense on these questions.
     retrieval: Literal["hybrid", "dense", "bm25"] = "bm25"
@@ -50,6 +67,12 @@ class Settings(BaseSettings):
                 f"({self.chunk_size})"
             )
         return self
+
+    def answerer_backend(self) -> Literal["extractive", "openai"]:
+        """What ``auto`` resolves to: a generative model only when one is configured."""
+        if self.answerer != "auto":
+            return self.answerer
+        return "openai" if self.llm_api_key or self.llm_base_url else "extractive"
 
     def chroma_is_remote(self) -> bool:
         return self.chroma_host is not None
