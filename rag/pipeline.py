@@ -194,12 +194,15 @@ def build_pipeline(settings: Settings | None = None, embedder: Embedder | None =
 
 def shared_embedder(settings: Settings) -> Embedder:
     """One embedder per model per process, however many settings variants use it."""
-    return _embedder_for(settings.embedder, settings.embed_model, settings.embed_base_url)
+    s = settings
+    return _embedder_for(s.embedder, s.embed_model, s.embed_base_url, str(s.data_dir))
 
 
 @lru_cache(maxsize=4)
-def _embedder_for(kind: str, model: str, base_url: str | None) -> Embedder:
-    return make_embedder(Settings(embedder=kind, embed_model=model, embed_base_url=base_url))
+def _embedder_for(kind: str, model: str, base_url: str | None, data_dir: str) -> Embedder:
+    return make_embedder(
+        Settings(embedder=kind, embed_model=model, embed_base_url=base_url, data_dir=data_dir)
+    )
 
 
 @lru_cache(maxsize=8)
