@@ -40,6 +40,11 @@ def minilm_token_counter() -> Callable[[str], list[int]]:
     return lambda text: tokenizer.encode(text, add_special_tokens=False).ids
 
 
+def minilm_tokens(text: str) -> list[int]:
+    """``text``'s word pieces; the tokenizer loads on the first call (not to answer questions)."""
+    return minilm_token_counter()(text)
+
+
 class Chunker:
     """Splits articles with llama-index's SentenceSplitter, sized in the embedder's word pieces."""
 

@@ -94,8 +94,8 @@ class Segment:
     @classmethod
     def load(cls, directory: Path) -> Segment:
         """Memory-mapped: a process start reads only the postings its queries touch."""
-        arrays = {
-            key: np.load(directory / f"{key}.npy", mmap_mode="r", allow_pickle=False)
+        arrays = {  # plain arrays over the mapping: np.memmap's subclass hooks cost per slice
+            key: np.asarray(np.load(directory / f"{key}.npy", mmap_mode="r", allow_pickle=False))
             for key in _ARRAYS
         }
         return cls(directory.name, **arrays)

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.answer.base import Answer, Answerer
-from rag.chunking import Chunker, minilm_token_counter
+from rag.chunking import Chunker, minilm_tokens
 from rag.conversation import standalone_query, validate_history
 from rag.embedding import Embedder, make_embedder
 from rag.ingest import IngestReport, ingest
@@ -114,7 +114,7 @@ class Pipeline:
     ) -> Answer:
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
-        if self.store.count() == 0:
+        if not len(self.keywords):  # it mirrors the store, without a round trip to Chroma
             self.ingest()
         query = standalone_query(question, messages)
         passages = self.retriever.retrieve(query, top_k or self.settings.top_k)
@@ -136,7 +136,7 @@ class Pipeline:
             return
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
-        if self.store.count() == 0:
+        if not len(self.keywords):  # it mirrors the store, without a round trip to Chroma
             self.ingest()
         query = standalone_query(question, messages)
         passages = self.retriever.retrieve(query, top_k or self.settings.top_k)
@@ -188,7 +188,7 @@ def build_pipeline(settings: Settings | None = None, embedder: Embedder | None =
         settings=settings,
         embedder=embedder or shared_embedder(settings),
         store=ChunkStore(open_collection(settings)),
-        chunker=Chunker(settings.chunk_size, settings.chunk_overlap, minilm_token_counter()),
+        chunker=Chunker(settings.chunk_size, settings.chunk_overlap, minilm_tokens),
     )
 
 

@@ -56,7 +56,7 @@ class HybridRetriever:
     def retrieve(self, query: str, k: int, mode: Mode | None = None) -> list[Passage]:
         mode = mode or self.mode
         query_vector = self.embedder.embed([query])[0]
-        dense_hits = self.store.query(query_vector, self.candidates)
+        dense_hits = self.store.query(query_vector, self.candidates) if mode != "bm25" else []
         bm25_hits = self.keywords.search(query, self.candidates)
         dense = {stored.id: score for stored, score in dense_hits}
         bm25 = dict(bm25_hits)

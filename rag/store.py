@@ -171,8 +171,7 @@ class ChunkStore:
         return dict(zip(batch["ids"], batch["embeddings"]))
 
     def query(self, embedding: list[float], k: int) -> list[tuple[StoredChunk, float]]:
-        """Nearest chunks with their cosine similarity, best first."""
-        k = min(k, self.count())
+        """Nearest chunks with their cosine similarity, best first (fewer if the store is small)."""
         if k <= 0:
             return []
         result = self._collection.query(
