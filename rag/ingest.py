@@ -1,4 +1,4 @@
-"""Corpus folder → Chroma + BM25, incrementally: only new or changed articles are embedded."""
+"""Corpus folder → Chroma, incrementally: only new or changed articles are embedded."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 from rag.chunking import Chunk, Chunker
 from rag.corpus import Article, load_corpus
 from rag.embedding import Embedder
-from rag.keyword import KeywordIndex
 from rag.store import ChunkStore
 
 log = logging.getLogger("rag")
@@ -86,7 +85,7 @@ def _embed_and_store(
     report: IngestReport,
     progress: bool,
 ) -> None:
-    """Embeds in large batches (throughput) but writes article by article (crash safety)."""
+    """Embeds in large batches (throughput); each write holds whole articles (crash safety)."""
     from tqdm import tqdm
 
     pending: list[tuple[Article, list[Chunk]]] = [(a, chunker.chunks(a)) for a in articles]
@@ -103,17 +102,16 @@ def _embed_and_store(
 
 
 def _flush(batch, embedder: Embedder, store: ChunkStore, report: IngestReport, bar) -> None:
+    """One write for the whole batch; only articles with a stored version need a delete."""
     texts = [chunk.text for _, chunks in batch for chunk in chunks]
     vectors = embedder.embed(texts)
     report.chunks_embedded += len(texts)
-    offset = 0
+    stored_before = set(report.updated)
+    items, offset = [], 0
     for article, chunks in batch:
-        store.delete_article(article.id)
-        store.add(article, chunks, vectors[offset : offset + len(chunks)])
+        if article.id in stored_before:
+            store.delete_article(article.id)
+        items.append((article, chunks, vectors[offset : offset + len(chunks)]))
         offset += len(chunks)
-        bar.update(len(chunks))
-
-
-def build_keyword_index(store: ChunkStore) -> KeywordIndex:
-    """BM25 over every chunk the store holds, so both indexes always describe the same chunks."""
-    return KeywordIndex.build([(s.id, s.chunk.text) for s in store.all_chunks()])
+    store.add_articles(items)
+    bar.update(offset)

@@ -10,11 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.answer.base import Answer, Answerer
-from rag.chunking import Chunker, minilm_token_counter
+from rag.chunking import Chunker, minilm_tokens
 from rag.conversation import standalone_query, validate_history
 from rag.embedding import Embedder, make_embedder
-from rag.ingest import IngestReport, build_keyword_index, ingest
-from rag.keyword import KeywordIndex
+from rag.ingest import IngestReport, ingest
+from rag.keyword import ArticleChunks, KeywordIndex
 from rag.retrieval import HybridRetriever, Passage
 from rag.settings import Settings
 from rag.store import ChunkStore, open_collection
@@ -61,24 +61,50 @@ class Pipeline:
     def keyword_dir(self) -> Path:
         return Path(self.settings.data_dir) / "bm25" / self.settings.collection_name()
 
-    def _load_keywords(self) -> KeywordIndex:
-        """The saved BM25 index, rebuilt from the store only when it is missing or out of step."""
-        saved = KeywordIndex.load(self.keyword_dir)
-        if saved is not None and len(saved) == self.store.count():
-            return saved
-        return self._rebuild_keywords()
+    @property
+    def _keywords_pending(self) -> Path:
+        """Present while an ingest may have changed the store but not yet the keyword index."""
+        return self.keyword_dir.with_name(self.keyword_dir.name + ".pending")
 
-    def _rebuild_keywords(self) -> KeywordIndex:
-        index = build_keyword_index(self.store)
-        index.save(self.keyword_dir)
+    def _load_keywords(self) -> KeywordIndex:
+        """The saved keyword index, brought in step with the store only if it is not."""
+        saved = KeywordIndex.load(self.keyword_dir) or KeywordIndex()
+        if len(saved) == self.store.count() and not self._keywords_pending.exists():
+            return saved
+        return self._synced_keywords(saved)
+
+    def _synced_keywords(self, index: KeywordIndex) -> KeywordIndex:
+        """``index`` updated article by article to hold what the store holds, and saved.
+
+        Only articles added or changed since are tokenized; an article the store holds only
+        in part (an interrupted write) waits for the ingest that completes it.
+        """
+        indexed = {doc: a for doc, a in self.store.articles().items() if a.complete}
+        remove = [doc for doc in index.articles if doc not in indexed]
+        changed = [doc for doc, a in indexed.items() if index.articles.get(doc) != a.content_hash]
+        if remove or changed:
+            ids = {doc: [f"{doc}#{n}" for n in range(indexed[doc].n_chunks)] for doc in changed}
+            texts = self.store.texts([cid for doc_ids in ids.values() for cid in doc_ids])
+            add = [
+                ArticleChunks(doc, indexed[doc].content_hash, [(c, texts[c]) for c in ids[doc]])
+                for doc in changed
+            ]
+            index = index.updated(remove=remove, add=add)
+            index.save(self.keyword_dir)
+        self._keywords_pending.unlink(missing_ok=True)
         return index
 
     def ingest(self, corpus_dir: Path | None = None, progress: bool = False) -> IngestReport:
         corpus = Path(corpus_dir or self.settings.corpus_dir)
         with self._lock:
+            was_pending = self._keywords_pending.exists()
+            self._keywords_pending.parent.mkdir(parents=True, exist_ok=True)
+            self._keywords_pending.touch()
             report = ingest(corpus, self.chunker, self.embedder, self.store, progress=progress)
-            if report.changed or len(self.keywords) != self.store.count():
-                self._swap_keywords(self._rebuild_keywords())
+            if report.changed or was_pending or len(self.keywords) != self.store.count():
+                self._swap_keywords(self._synced_keywords(self.keywords))
+            else:
+                self._keywords_pending.unlink(missing_ok=True)
         return report
 
     def _swap_keywords(self, index: KeywordIndex) -> None:
@@ -91,7 +117,7 @@ class Pipeline:
     ) -> Answer:
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
-        if self.store.count() == 0:
+        if not len(self.keywords):  # it mirrors the store, without a round trip to Chroma
             self.ingest()
         query = self.condense(question, messages)
         passages = self.retrieve(query, question, messages, top_k)
@@ -120,7 +146,7 @@ class Pipeline:
             return
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
-        if self.store.count() == 0:
+        if not len(self.keywords):  # it mirrors the store, without a round trip to Chroma
             self.ingest()
         query = self.condense(question, messages)
         passages = self.retrieve(query, question, messages, top_k)
@@ -215,18 +241,21 @@ def build_pipeline(settings: Settings | None = None, embedder: Embedder | None =
         settings=settings,
         embedder=embedder or shared_embedder(settings),
         store=ChunkStore(open_collection(settings)),
-        chunker=Chunker(settings.chunk_size, settings.chunk_overlap, minilm_token_counter()),
+        chunker=Chunker(settings.chunk_size, settings.chunk_overlap, minilm_tokens),
     )
 
 
 def shared_embedder(settings: Settings) -> Embedder:
     """One embedder per model per process, however many settings variants use it."""
-    return _embedder_for(settings.embedder, settings.embed_model, settings.embed_base_url)
+    s = settings
+    return _embedder_for(s.embedder, s.embed_model, s.embed_base_url, str(s.data_dir))
 
 
 @lru_cache(maxsize=4)
-def _embedder_for(kind: str, model: str, base_url: str | None) -> Embedder:
-    return make_embedder(Settings(embedder=kind, embed_model=model, embed_base_url=base_url))
+def _embedder_for(kind: str, model: str, base_url: str | None, data_dir: str) -> Embedder:
+    return make_embedder(
+        Settings(embedder=kind, embed_model=model, embed_base_url=base_url, data_dir=data_dir)
+    )
 
 
 @lru_cache(maxsize=8)

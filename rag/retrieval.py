@@ -61,7 +61,7 @@ class HybridRetriever:
         follow-up's previous answer cited), so those stay candidates."""
         mode = mode or self.mode
         query_vector = self.embedder.embed([query])[0]
-        dense_hits = self.store.query(query_vector, self.candidates)
+        dense_hits = self.store.query(query_vector, self.candidates) if mode != "bm25" else []
         bm25_hits = self.keywords.search(query, self.candidates)
         dense = {stored.id: score for stored, score in dense_hits}
         bm25 = dict(bm25_hits)

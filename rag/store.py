@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from rag.chunking import Chunk
@@ -65,11 +65,17 @@ def open_collection(settings: Settings):
 
 
 class ChunkStore:
+    """Writes go through llama-index's ChromaVectorStore; reads ask the collection directly,
+    so answering a question never imports llama-index (seconds of a cold start)."""
+
     def __init__(self, collection):
+        self._collection = collection
+
+    @cached_property
+    def _vectors(self):
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        self._collection = collection
-        self._vectors = ChromaVectorStore(chroma_collection=collection)
+        return ChromaVectorStore(chroma_collection=self._collection)
 
     @property
     def location(self) -> str:
@@ -79,28 +85,14 @@ class ChunkStore:
         return self._collection.count()
 
     def add(self, article: Article, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        self.add_articles([(article, chunks, embeddings)])
 
+    def add_articles(self, items: list[tuple[Article, list[Chunk], list[list[float]]]]) -> None:
+        """Several whole articles in one write: a Chroma call costs tens of ms whatever its size."""
         nodes = [
-            TextNode(
-                id_=chunk.id,
-                text=chunk.text,
-                embedding=embedding,
-                start_char_idx=chunk.start,
-                end_char_idx=chunk.end,
-                metadata={
-                    "doc_id": article.id,
-                    "n": chunk.n,
-                    "start": chunk.start,
-                    "title": article.title,
-                    "date": article.date or "",
-                    "outlet": article.outlet or "",
-                    "content_hash": article.content_hash,
-                    "n_chunks": len(chunks),
-                },
-                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.id)},
-            )
-            for chunk, embedding in zip(chunks, embeddings, strict=True)
+            node
+            for article, chunks, vectors in items
+            for node in nodes_of(article, chunks, vectors)
         ]
         if nodes:
             self._vectors.add(nodes)
@@ -109,26 +101,43 @@ class ChunkStore:
         self._vectors.delete(ref_doc_id=doc_id)
 
     def articles(self) -> dict[str, IndexedArticle]:
-        """What the store holds, per article: read back from chunk metadata, the source of truth."""
-        seen: dict[str, list] = {}
-        for meta in self._metadatas():
-            entry = seen.setdefault(meta["doc_id"], [meta["content_hash"], meta["n_chunks"], 0])
-            entry[2] += 1
-        return {doc: IndexedArticle(doc, h, int(n), c) for doc, (h, n, c) in seen.items()}
+        """What the store holds, per article: read back from the store, the source of truth.
 
-    def _pages(self, include: list[str], page: int = 5000) -> Iterator[dict]:
+        Chunk ids say how many chunks of an article are stored; each article's first chunk
+        says its hash and how many there should be (reading every chunk's metadata would be
+        ten times slower). An article whose first chunk is missing counts as incomplete.
+        """
+        stored: dict[str, int] = {}
+        for batch in self._pages([]):
+            for cid in batch["ids"]:
+                doc = cid.rsplit("#", 1)[0]
+                stored[doc] = stored.get(doc, 0) + 1
+        firsts = {
+            meta["doc_id"]: meta
+            for batch in self._pages(["metadatas"], where={"n": 0})
+            for meta in batch["metadatas"]
+        }
+        return {
+            doc: IndexedArticle(
+                doc,
+                firsts[doc]["content_hash"] if doc in firsts else "",
+                int(firsts[doc]["n_chunks"]) if doc in firsts else 0,
+                count,
+            )
+            for doc, count in stored.items()
+        }
+
+    def _pages(
+        self, include: list[str], page: int = 5000, where: dict | None = None
+    ) -> Iterator[dict]:
         """The whole collection, a page at a time (Chroma caps what one get returns)."""
         offset = 0
         while True:
-            batch = self._collection.get(include=include, limit=page, offset=offset)
+            batch = self._collection.get(include=include, limit=page, offset=offset, where=where)
             yield batch
             if len(batch["ids"]) < page:
                 return
             offset += page
-
-    def _metadatas(self) -> Iterator[dict]:
-        for batch in self._pages(["metadatas"]):
-            yield from batch["metadatas"]
 
     def all_chunks(self) -> Iterator[StoredChunk]:
         for batch in self._pages(["metadatas", "documents"]):
@@ -136,13 +145,24 @@ class ChunkStore:
                 yield stored_chunk(cid, text, meta)
 
     def get(self, ids: list[str]) -> dict[str, StoredChunk]:
-        if not ids:
-            return {}
-        batch = self._collection.get(ids=ids, include=["metadatas", "documents"])
-        return {
-            cid: stored_chunk(cid, text, meta)
-            for cid, text, meta in zip(batch["ids"], batch["documents"], batch["metadatas"])
-        }
+        found: dict[str, StoredChunk] = {}
+        for start in range(0, len(ids), 5000):
+            batch = self._collection.get(
+                ids=ids[start : start + 5000], include=["metadatas", "documents"]
+            )
+            found.update(
+                (cid, stored_chunk(cid, text, meta))
+                for cid, text, meta in zip(batch["ids"], batch["documents"], batch["metadatas"])
+            )
+        return found
+
+    def texts(self, ids: list[str]) -> dict[str, str]:
+        """Chunk texts alone (what the keyword index needs), for any number of ids."""
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 5000):
+            batch = self._collection.get(ids=ids[start : start + 5000], include=["documents"])
+            found.update(zip(batch["ids"], batch["documents"]))
+        return found
 
     def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
         if not ids:
@@ -151,21 +171,51 @@ class ChunkStore:
         return dict(zip(batch["ids"], batch["embeddings"]))
 
     def query(self, embedding: list[float], k: int) -> list[tuple[StoredChunk, float]]:
-        """Nearest chunks with their cosine similarity, best first."""
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
-        k = min(k, self.count())
+        """Nearest chunks with their cosine similarity, best first (fewer if the store is small)."""
         if k <= 0:
             return []
-        result = self._vectors.query(
-            VectorStoreQuery(query_embedding=embedding, similarity_top_k=k)
+        result = self._collection.query(
+            query_embeddings=[embedding],
+            n_results=k,
+            include=["documents", "metadatas", "distances"],
         )
-        hits = []
-        for node, similarity in zip(result.nodes, result.similarities):
-            # ChromaVectorStore reports exp(-distance); cosine distance is 1 - cos.
-            cosine = 1.0 + math.log(max(similarity, 1e-12))
-            hits.append((stored_chunk(node.node_id, node.get_content(), node.metadata), cosine))
-        return hits
+        # The collection's space is cosine: distance = 1 - cosine similarity.
+        return [
+            (stored_chunk(cid, text, meta), 1.0 - distance)
+            for cid, text, meta, distance in zip(
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+            )
+        ]
+
+
+def nodes_of(article: Article, chunks: list[Chunk], embeddings: list[list[float]]) -> list:
+    """llama-index TextNodes carrying the metadata :func:`stored_chunk` reads back."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    return [
+        TextNode(
+            id_=chunk.id,
+            text=chunk.text,
+            embedding=embedding,
+            start_char_idx=chunk.start,
+            end_char_idx=chunk.end,
+            metadata={
+                "doc_id": article.id,
+                "n": chunk.n,
+                "start": chunk.start,
+                "title": article.title,
+                "date": article.date or "",
+                "outlet": article.outlet or "",
+                "content_hash": article.content_hash,
+                "n_chunks": len(chunks),
+            },
+            relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.id)},
+        )
+        for chunk, embedding in zip(chunks, embeddings, strict=True)
+    ]
 
 
 def stored_chunk(cid: str, text: str, meta: dict) -> StoredChunk:
