@@ -141,7 +141,13 @@ def cmd_serve(args) -> int:
         from ui.app import serve
     except ImportError as err:
         raise RuntimeError(f"rag serve needs the web UI ({err}): pip install -e .") from err
-    serve(settings)
+    try:
+        serve(settings)
+    except OSError as err:  # typically the port is taken
+        raise RuntimeError(
+            f"cannot serve on {settings.ui_host}:{settings.ui_port} ({err}); "
+            "pick another port with RAG_UI_PORT or --port"
+        ) from err
     return 0
 
 

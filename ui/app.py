@@ -140,7 +140,7 @@ def build_app(
                 )
             with gr.Tab("Articles") as articles_tab:
                 with gr.Row():
-                    with gr.Column(scale=2):
+                    with gr.Column(scale=1):
                         upload = gr.File(
                             label=f"Add articles: .txt or .md, up to "
                             f"{MAX_UPLOAD_BYTES // 1_000_000} MB each",
@@ -148,6 +148,7 @@ def build_app(
                             file_types=list(UPLOAD_SUFFIXES),
                             type="filepath",
                             elem_id="upload",
+                            height=140,
                         )
                         status = gr.HTML(elem_id="upload-status")
                         table = gr.Dataframe(
@@ -156,10 +157,11 @@ def build_app(
                             type="array",
                             interactive=False,
                             wrap=True,
+                            column_widths=["46%", "14%", "14%", "9%", "17%"],
                             label="Indexed articles (click one to read it)",
                             elem_id="articles",
                         )
-                    with gr.Column(scale=3):
+                    with gr.Column(scale=1):
                         reader = gr.HTML(
                             '<p class="rag-hint">Click an article to read it.</p>',
                             elem_id="reader",

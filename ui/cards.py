@@ -62,8 +62,7 @@ def answer_html(answer: Answer, texts: Mapping[str, str], key: str | int) -> str
 def source_card(citation: Citation, article_text: str | None, key: str | int) -> str:
     meta = " · ".join(_text(x) for x in (citation.date, citation.outlet, citation.doc_id) if x)
     return (
-        f'<div class="rag-card" id="{card_id(key, citation.number)}" '
-        f'data-doc="{_text(citation.doc_id)}">'
+        f'<div class="rag-card" id="{card_id(key, citation.number)}">'
         f'<div class="rag-card-head"><span class="rag-num">{citation.number}</span>'
         f'<span class="rag-title">{_text(citation.title or citation.doc_id)}</span></div>'
         f'<div class="rag-meta">{meta}</div>'
@@ -92,12 +91,15 @@ def quote_in_context(citation: Citation, article_text: str | None) -> str:
 def retrieval_html(answer: Answer) -> str:
     """A closed toggle: the standalone query and every ranked chunk with its three scores."""
     cited = {c.chunk_id for c in answer.citations}
-    rows = "".join(
-        f'<tr class="{"rag-cited" if p.chunk.id in cited else ""}">'
-        f"<td>{p.rank}</td><td>{_text(p.stored.title or p.chunk.doc_id)}"
-        f'<div class="rag-snippet">{_text(_snippet(p.chunk.text))}</div></td>'
-        f"<td>{p.dense:.3f}</td><td>{p.bm25:.2f}</td><td>{p.fused:.4f}</td></tr>"
-        for p in answer.passages
+    rows = (
+        "".join(
+            f'<tr class="{"rag-cited" if p.chunk.id in cited else ""}">'
+            f"<td>{p.rank}</td><td>{_text(p.stored.title or p.chunk.doc_id)}"
+            f'<div class="rag-snippet">{_text(_snippet(p.chunk.text))}</div></td>'
+            f"<td>{p.dense:.3f}</td><td>{p.bm25:.2f}</td><td>{p.fused:.4f}</td></tr>"
+            for p in answer.passages
+        )
+        or '<tr><td colspan="5">No passage matched the query.</td></tr>'
     )
     return (
         '<details class="rag-details"><summary>Retrieval details</summary>'
