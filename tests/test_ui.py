@@ -50,7 +50,7 @@ def test_marker_links_to_its_numbered_card_with_title_date_outlet():
         answer_with(citation(1, "Their union said the strike is over.")), {}, 4
     )
     assert '<a class="rag-marker" href="#src-4-1">[1]</a>' in html
-    card = re.search(r'<div class="rag-card" id="src-4-1".*?</blockquote></div>', html).group()
+    card = re.search(r'<div class="rag-card" id="src-4-1".*?</mark>', html).group()
     for shown in ("Harbour strike ends", "2024-03-03", "Zembla Courier", ">1<"):
         assert shown in card
 
@@ -58,7 +58,7 @@ def test_marker_links_to_its_numbered_card_with_title_date_outlet():
 def test_quote_is_highlighted_inside_its_paragraph():
     quote = "Their union said the strike is over."
     html = cards.answer_html(answer_with(citation(1, quote)), {"harbour": ARTICLE}, 0)
-    context = re.search(r'<blockquote class="rag-context">(.*?)</blockquote>', html).group(1)
+    context = re.search(r'<div class="rag-context">(.*?)</div>', html).group(1)
     assert context == (f"The pilots voted on Monday. <mark>{quote}</mark> Ships may enter again.")
     assert "second paragraph" not in context
 
@@ -338,10 +338,11 @@ def test_feedback_is_appended_as_jsonl(tmp_path):
     history = gradio_history()
     _record(log, history, gr.LikeData(None, {"index": 1, "value": "", "liked": False}))
     _record(log, history, gr.LikeData(None, {"index": 1, "value": "", "liked": True}))
+    _record(log, history, gr.LikeData(None, {"index": 1, "value": "", "liked": None}))
 
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert lines[0] == {"rating": "up", "question": "earlier"}  # never rewritten
-    assert [e["rating"] for e in lines[1:]] == ["down", "up"]
+    assert [e["rating"] for e in lines[1:]] == ["down", "up", "cleared"]
     assert lines[1]["question"] == "When did they vote?"
     assert lines[1]["answer"] == "The pilots voted on Monday. [1]"
 
@@ -363,3 +364,22 @@ def test_ui_settings_default_to_localhost_and_read_the_environment(monkeypatch):
 def test_malformed_ui_auth_is_rejected_with_the_expected_form(auth):
     with pytest.raises(pydantic.ValidationError, match="user:password"):
         rag.Settings(ui_auth=auth)
+
+
+@pytest.mark.slow
+def test_an_accepted_upload_is_saved_indexed_listed_and_reports_progress(tmp_path, corpus):
+    library = Library(rag.Settings(corpus_dir=corpus, data_dir=tmp_path / "data"))
+    source = tmp_path / "upload"
+    source.write_text("Lighthouse reopens\n\nThe Zembla lighthouse reopened in May.", "utf-8")
+    steps: list[tuple[float, str]] = []
+
+    report = library.add_files([("lighthouse.md", source)], lambda f, text: steps.append((f, text)))
+
+    assert report.saved == ["lighthouse.md"] and report.refused == []
+    assert report.ingest is not None and "lighthouse" in report.ingest.added
+    assert (corpus / "lighthouse.md").read_bytes() == source.read_bytes()
+    assert not list(corpus.glob(".*"))  # no partial file left behind
+    assert "lighthouse" in {a.doc_id for a in library.articles()}
+    fractions = [f for f, _ in steps]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any(text.startswith("Indexing 1 article") for _, text in steps)

@@ -7,6 +7,7 @@ path to keep the answer screenshot (``make screenshot`` writes docs/screenshot.p
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -111,6 +112,10 @@ def ask_in_page(page, question: str, turn: int):
     page.wait_for_selector(f"#src-{turn}-1", timeout=90_000)
 
 
+def lines_of(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
 def upload(page, files, expect: str) -> str:
     """Upload through the Articles tab; wait for a status line holding ``expect``."""
     page.get_by_role("tab", name="Articles").click()
@@ -126,7 +131,7 @@ def test_gradio_client_gets_a_cited_answer_and_the_session_keeps_history(served)
     first = client.predict("Who is the US Ambassador to NATO?", "extractive", 5, api_name="/chat")
     assert "Julianne Smith" in first
     assert '<a class="rag-marker" href="#src-0-1">[1]</a>' in first
-    card = first.split('id="src-0-1"', 1)[1].split("</blockquote>", 1)[0]
+    card = first.split('id="src-0-1"', 1)[1].split("</mark>", 1)[0]
     assert "001_5e5283315bc32363" in card and "<mark>US Ambassador to NATO Julianne" in card
 
     follow_up = client.predict("What did she say?", "extractive", 5, api_name="/chat")
@@ -152,6 +157,17 @@ def test_browser_answer_cards_upload_and_screenshot(served, page, tmp_path):
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page.locator('a.rag-marker[href="#src-0-1"]').click()
     assert page.url.endswith("#src-0-1")
+
+    feedback = Path(served.settings.data_dir) / "feedback.jsonl"
+    before = lines_of(feedback)
+    page.get_by_role("button", name="Like", exact=True).last.click()
+    deadline = time.monotonic() + 30
+    while len(lines_of(feedback)) == len(before):
+        assert time.monotonic() < deadline, "no feedback line was appended"
+        time.sleep(0.2)
+    assert lines_of(feedback)[: len(before)] == before  # appended, never rewritten
+    entry = json.loads(lines_of(feedback)[-1])
+    assert (entry["rating"], entry["question"]) == ("up", QUESTION)
 
     article = tmp_path / "zembla_lighthouse.txt"
     article.write_text(UPLOADED, encoding="utf-8")

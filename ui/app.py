@@ -172,10 +172,10 @@ def build_app(
 
         def on_select(evt: gr.SelectData) -> str:
             doc_id = str((evt.row_value or [""])[-1])
-            info = next((a for a in library.articles() if a.doc_id == doc_id), None)
-            text = library.article_text(doc_id) if info else None
-            if info is None or text is None:
+            found = library.article(doc_id)
+            if found is None:
                 return cards.notice_html([f"{doc_id} is not in the index."], "error")
+            info, text = found
             return cards.article_html(info.title, info.date, info.outlet, text)
 
         def on_upload(files: list[dict] | dict | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
@@ -211,7 +211,8 @@ def _record(feedback: FeedbackLog, history: list[dict], data: gr.LikeData) -> No
     messages = plain_history(history[: index + 1])
     question = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
     answer = messages[-1]["content"] if messages else ""
-    feedback.record(data.liked is True or data.liked == "Like", question, answer)
+    ratings = {True: "up", "Like": "up", False: "down", "Dislike": "down"}
+    feedback.record(ratings.get(data.liked, "cleared"), question, answer)
 
 
 def launch(app: gr.Blocks, settings: Settings, **kwargs):

@@ -66,7 +66,7 @@ def source_card(citation: Citation, article_text: str | None, key: str | int) ->
         f'<div class="rag-card-head"><span class="rag-num">{citation.number}</span>'
         f'<span class="rag-title">{_text(citation.title or citation.doc_id)}</span></div>'
         f'<div class="rag-meta">{meta}</div>'
-        f'<blockquote class="rag-context">{quote_in_context(citation, article_text)}</blockquote>'
+        f'<div class="rag-context">{quote_in_context(citation, article_text)}</div>'
         "</div>"
     )
 

@@ -13,10 +13,11 @@ class FeedbackLog:
         self.path = Path(path)
         self._lock = threading.Lock()
 
-    def record(self, liked: bool, question: str, answer: str) -> dict:
+    def record(self, rating: str, question: str, answer: str) -> dict:
+        """``rating`` is "up", "down" or "cleared" (a thumb clicked off again)."""
         entry = {
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
-            "rating": "up" if liked else "down",
+            "rating": rating,
             "question": question,
             "answer": answer,
         }

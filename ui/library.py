@@ -11,6 +11,7 @@ from pathlib import Path
 from rag.corpus import article_paths, decode_text, load_article
 from rag.ingest import IngestReport
 from rag.settings import Settings
+from rag.store import StoredChunk
 
 MAX_UPLOAD_BYTES = 1_000_000
 UPLOAD_SUFFIXES = (".txt", ".md")
@@ -69,13 +70,22 @@ class Library:
         ]
         return sorted(infos, key=lambda a: (a.date is None, _negated(a.date), a.title.lower()))
 
-    def article_text(self, doc_id: str) -> str | None:
-        """The text citations index into: the corpus file while it matches what was indexed,
-        else the indexed chunks laid back at their offsets (whitespace between them is lost)."""
+    def article(self, doc_id: str) -> tuple[ArticleInfo, str] | None:
+        """An indexed article and its text (None for an id the index does not hold)."""
         store = self._pipeline().store
         first = store.get([f"{doc_id}#0"]).get(f"{doc_id}#0")
         if first is None:
             return None
+        info = ArticleInfo(doc_id, first.title or doc_id, first.date, first.outlet, first.n_chunks)
+        return info, self._text(doc_id, first)
+
+    def article_text(self, doc_id: str) -> str | None:
+        found = self.article(doc_id)
+        return found[1] if found else None
+
+    def _text(self, doc_id: str, first: StoredChunk) -> str:
+        """The text citations index into: the corpus file while it matches what was indexed,
+        else the indexed chunks laid back at their offsets (whitespace between them is lost)."""
         path = self._corpus_file(doc_id)
         if path is not None:
             try:
@@ -84,9 +94,9 @@ class Library:
                     return article.text
             except (OSError, ValueError):
                 pass
-        chunks = store.get([f"{doc_id}#{n}" for n in range(first.n_chunks)]).values()
+        chunks = self._pipeline().store.get([f"{doc_id}#{n}" for n in range(first.n_chunks)])
         text: list[str] = []
-        for s in sorted(chunks, key=lambda s: s.chunk.start):
+        for s in sorted(chunks.values(), key=lambda s: s.chunk.start):
             text.extend(" " * (s.chunk.start - len(text)))
             text[s.chunk.start : s.chunk.end] = s.chunk.text
         return "".join(text)
