@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MINILM = "all-MiniLM-L6-v2"
@@ -59,6 +59,21 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
     max_question_chars: int = 2000
 
+    # The web UI (`rag serve`): local-only unless told otherwise; optional login "user:password".
+    ui_host: str = "127.0.0.1"
+    ui_port: int = Field(default=7860, ge=1, le=65535)
+    ui_auth: SecretStr | None = None
+
+    @field_validator("ui_auth")
+    @classmethod
+    def _auth_is_user_colon_password(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        user, _, password = value.get_secret_value().partition(":")
+        if not user or not password:
+            raise ValueError("RAG_UI_AUTH must look like user:password (both non-empty)")
+        return value
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
@@ -73,6 +88,12 @@ class Settings(BaseSettings):
         if self.answerer != "auto":
             return self.answerer
         return "openai" if self.llm_api_key or self.llm_base_url else "extractive"
+
+    def ui_credentials(self) -> tuple[str, str] | None:
+        if self.ui_auth is None:
+            return None
+        user, _, password = self.ui_auth.get_secret_value().partition(":")
+        return user, password
 
     def chroma_is_remote(self) -> bool:
         return self.chroma_host is not None
