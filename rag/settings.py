@@ -62,7 +62,8 @@ class Settings(BaseSettings):
     # The web UI (`rag serve`): local-only unless told otherwise; optional login "user:password".
     ui_host: str = "127.0.0.1"
     ui_port: int = Field(default=7860, ge=1, le=65535)
-    ui_auth: SecretStr | None = None
+    # Left out of dumps: ask() keys its pipeline cache on the settings' JSON.
+    ui_auth: SecretStr | None = Field(default=None, exclude=True)
 
     @field_validator("ui_auth")
     @classmethod

@@ -267,6 +267,21 @@ def test_chat_streams_the_draft_then_the_answer_with_cards_and_passes_history():
     assert call["settings"].answerer == "extractive" and call["k"] == 3
 
 
+def test_chat_holds_questions_back_until_the_index_is_synced():
+    import threading
+
+    from ui.app import make_chat
+
+    ready = threading.Event()
+    ask_stream, calls = scripted(Answer(ABSTAIN_TEXT, [], True, "q"))
+    chat = make_chat(rag.Settings(), Texts({}), ask_stream, ready)("q", [], "extractive", 3)
+    assert "Bringing the index up to date" in next(chat)
+    assert calls == []
+    threading.Timer(0.05, ready.set).start()
+    assert "rag-abstained" in next(chat)  # waits for the event, then asks
+    assert len(calls) == 1
+
+
 def test_chat_accepts_plain_string_history_from_api_callers():
     from ui.app import plain_history
 
@@ -358,6 +373,14 @@ def test_ui_settings_default_to_localhost_and_read_the_environment(monkeypatch):
     assert settings.ui_port == 8123
     assert settings.ui_credentials() == ("ann", "s3cret:with-colon")
     assert "s3cret" not in repr(settings)
+
+
+def test_settings_with_a_login_still_round_trip_through_json():
+    """ask() rebuilds its settings from JSON; the login must neither leak nor break that."""
+    settings = rag.Settings(ui_auth="ann:s3cret")
+    dumped = settings.model_dump_json()
+    assert "s3cret" not in dumped
+    assert rag.Settings.model_validate_json(dumped).top_k == settings.top_k
 
 
 @pytest.mark.parametrize("auth", ["nopassword", ":pw", "user:"])

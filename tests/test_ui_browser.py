@@ -282,7 +282,11 @@ def test_with_rag_ui_auth_the_page_asks_for_a_login(tmp_path, browser):
         page.get_by_text("Incorrect").wait_for(timeout=10_000)
         assert page.locator("textarea").count() == 0
         log_in(page, "ann", "s3cret")
-        page.wait_for_selector("textarea", timeout=30_000)
+        page.locator("textarea").fill("Where will the NATO summit take place?")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#src-0-1, .rag-abstained, .rag-error", timeout=120_000)
+        errors = page.locator(".rag-error").all_inner_texts()
+        assert errors == []  # asking works behind the login too
         page.close()
     finally:
         os.killpg(server.pid, signal.SIGTERM)

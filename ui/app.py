@@ -64,12 +64,23 @@ def settings_for(settings: Settings, answerer: str, top_k: object) -> tuple[Sett
     return settings.model_copy(update={"answerer": answerer}), k
 
 
-def make_chat(settings: Settings, library: Library, ask_stream: AskStream):
-    """The ChatInterface function: the draft as it streams, then the answer with its cards."""
+def make_chat(
+    settings: Settings,
+    library: Library,
+    ask_stream: AskStream,
+    ready: threading.Event | None = None,
+):
+    """The ChatInterface function: the draft as it streams, then the answer with its cards.
+
+    ``ready`` (set once `rag serve` has synced the index) holds questions back meanwhile.
+    """
 
     def chat(message: str, history: list[dict], answerer: str, top_k: float) -> Iterator[str]:
         key = len(history)  # unique per turn, so card anchors never clash
         draft = ""
+        if ready is not None and not ready.is_set():
+            yield cards.draft_html("Bringing the index up to date with the corpus folder…")
+            ready.wait()
         try:
             chosen, k = settings_for(settings, answerer, top_k)
             for item in ask_stream(message, plain_history(history), settings=chosen, top_k=k):
@@ -100,6 +111,7 @@ def build_app(
     *,
     ask_stream: AskStream = rag.ask_stream,
     library: Library | None = None,
+    ready: threading.Event | None = None,
 ) -> gr.Blocks:
     settings = settings or Settings()
     library = library or Library(settings)
@@ -128,7 +140,7 @@ def build_app(
                     label="Passages to answer from (number of sources)", render=False,
                 )  # fmt: skip
                 gr.ChatInterface(
-                    make_chat(settings, library, ask_stream),
+                    make_chat(settings, library, ask_stream, ready),
                     chatbot=chatbot,
                     additional_inputs=[answerer, top_k],
                     additional_inputs_accordion=gr.Accordion("Settings", open=False, render=False),
@@ -236,18 +248,24 @@ def serve(settings: Settings | None = None) -> None:
     the model loads) in the background, so a restart on an existing index is quick."""
     settings = settings or Settings()
     library = Library(settings)
-    app = build_app(settings, library=library)
+    ready = threading.Event()
+    app = build_app(settings, library=library, ready=ready)
     launch(app, settings, prevent_thread_lock=True)
-    threading.Thread(target=_prepare, args=(settings, library), daemon=True).start()
+    threading.Thread(target=_prepare, args=(settings, library, ready), daemon=True).start()
     app.block_thread()
 
 
-def _prepare(settings: Settings, library: Library) -> None:
+def _prepare(settings: Settings, library: Library, ready: threading.Event) -> None:
     """Sync the index with the corpus folder, then ask one throwaway question (extractive, so
     no LLM is called) to load the model before anyone asks."""
     try:
         report = library.sync()
         print(f"index: {report.summary()}", flush=True)
-        rag.ask("warm up", settings=settings.model_copy(update={"answerer": "extractive"}))
     except Exception as err:  # the chat shows the same problem to whoever asks
-        log.warning("preparing the index failed: %s", err)
+        log.warning("syncing the index failed: %s", err)
+    finally:
+        ready.set()
+    try:
+        rag.ask("warm up", settings=settings.model_copy(update={"answerer": "extractive"}))
+    except Exception as err:
+        log.warning("loading the model failed: %s", err)

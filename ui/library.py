@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,12 +52,15 @@ class Library:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self._building = threading.Lock()
 
     def _pipeline(self):
         from rag.pipeline import cached_pipeline
 
-        # The very pipeline rag.ask_stream(settings=...) uses, so an ingest is seen at once.
-        return cached_pipeline(self.settings.model_dump_json())
+        # The very pipeline rag.ask_stream(settings=...) uses, so an ingest is seen at once;
+        # built by one thread at a time (the page's first load races the startup sync).
+        with self._building:
+            return cached_pipeline(self.settings.model_dump_json())
 
     def articles(self) -> list[ArticleInfo]:
         """Indexed articles, newest first (undated last), then by title."""
