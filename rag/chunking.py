@@ -11,6 +11,9 @@ from rag.corpus import Article
 
 # MiniLM reads at most 256 word pieces including [CLS] and [SEP].
 MODEL_WINDOW = 254
+# A word piece is rarely over 6 characters; a chunk far longer than its size in pieces is a
+# run the tokenizer reads as one unknown piece (a base64 blob), and is cut by characters.
+CHARS_PER_PIECE = 12
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Chunker:
             include_metadata=False,
             include_prev_next_rel=False,
         )
+        self._max_chars = chunk_size * CHARS_PER_PIECE
 
     def chunks(self, article: Article) -> list[Chunk]:
         chunks: list[Chunk] = []
@@ -62,10 +66,16 @@ class Chunker:
         for piece in self._splitter.split_text(article.text):
             start, end = piece_span(article.text, piece, cursor)
             cursor = start + 1
-            n = len(chunks)
-            text = article.text[start:end]
-            chunks.append(Chunk(chunk_id(article.id, n), article.id, n, text, start, end))
+            for s, e in windows(start, end, self._max_chars):
+                n = len(chunks)
+                text = article.text[s:e]
+                chunks.append(Chunk(chunk_id(article.id, n), article.id, n, text, s, e))
         return chunks
+
+
+def windows(start: int, end: int, size: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut into consecutive spans of at most ``size`` characters."""
+    return [(s, min(s + size, end)) for s in range(start, end, size)]
 
 
 def piece_span(text: str, piece: str, cursor: int) -> tuple[int, int]:

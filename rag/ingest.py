@@ -24,6 +24,7 @@ class IngestReport:
     unchanged: int = 0
     chunks_embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # loaded, but worth a look
 
     @property
     def changed(self) -> bool:
@@ -36,6 +37,8 @@ class IngestReport:
         )
         for path, reason in self.skipped:
             text += f"\nskipped {path}: {reason}"
+        for path, note in self.warnings:
+            text += f"\nwarning {path}: {note}"
         return text
 
 
@@ -48,7 +51,10 @@ def ingest(
 ) -> IngestReport:
     """Bring the store in step with the folder; an article is deleted then re-added whole."""
     loaded = load_corpus(corpus_dir)
-    report = IngestReport(skipped=[(str(p), why) for p, why in loaded.skipped])
+    report = IngestReport(
+        skipped=[(str(p), why) for p, why in loaded.skipped],
+        warnings=[(str(p), note) for p, note in loaded.warnings],
+    )
     indexed = store.articles()
     if not loaded.articles and indexed:
         raise FileNotFoundError(
@@ -60,8 +66,10 @@ def ingest(
             f"No articles found in {corpus_dir}: add .txt or .md files or set RAG_CORPUS_DIR"
         )
     present = {a.id for a in loaded.articles}
-    # A file that exists but failed to load keeps its indexed version rather than vanishing.
-    unreadable = {Path(p).stem for p, _ in loaded.skipped if Path(p).exists()}
+    # A file that exists but failed to load keeps its indexed version rather than vanishing;
+    # a duplicate's text is indexed under the other name.
+    duplicates = {p.stem for p in loaded.duplicates}
+    unreadable = {Path(p).stem for p, _ in loaded.skipped if Path(p).exists()} - duplicates
     for doc_id in sorted(indexed.keys() - present - unreadable):
         store.delete_article(doc_id)
         report.removed.append(doc_id)
