@@ -116,8 +116,7 @@ def _flush(batch, embedder: Embedder, store: ChunkStore, report: IngestReport, b
     report.chunks_embedded += len(texts)
     offset = 0
     for article, chunks in batch:
-        store.delete_article(article.id)
-        store.add(article, chunks, vectors[offset : offset + len(chunks)])
+        store.replace_article(article, chunks, vectors[offset : offset + len(chunks)])
         offset += len(chunks)
         bar.update(len(chunks))
 

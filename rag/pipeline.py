@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from rag.keyword import KeywordIndex
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.store import ChunkStore, open_collection
+
+log = logging.getLogger("rag")
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,27 @@ class Pipeline:
     def keyword_dir(self) -> Path:
         return Path(self.settings.data_dir) / "bm25" / self.settings.collection_name()
 
+    @property
+    def ingest_marker(self) -> Path:
+        """Present while an ingest runs; left behind, it says the last one was interrupted."""
+        return self.keyword_dir.with_name(self.keyword_dir.name + ".ingesting")
+
     def _load_keywords(self) -> KeywordIndex:
-        """The saved BM25 index, rebuilt from the store only when it is missing or out of step."""
-        saved = KeywordIndex.load(self.keyword_dir)
+        """The saved BM25 index, rebuilt from the store when it is missing, unreadable or
+        out of step (an interrupted ingest may have changed the store after it was saved)."""
+        if self.ingest_marker.exists():
+            log.warning(
+                "the last ingest into %s was interrupted: rebuilt the keyword index from what "
+                "was stored; `rag ingest` adds what is missing",
+                self.settings.data_dir,
+            )
+            return self._rebuild_keywords()
+        try:
+            saved = KeywordIndex.load(self.keyword_dir)
+        except Exception:  # a damaged file bm25s cannot parse: the store has the truth
+            saved = None
+        if saved is None and self.keyword_dir.exists():
+            log.warning("keyword index in %s was unreadable: rebuilt it", self.keyword_dir)
         if saved is not None and len(saved) == self.store.count():
             return saved
         return self._rebuild_keywords()
@@ -73,9 +94,17 @@ class Pipeline:
     def ingest(self, corpus_dir: Path | None = None, progress: bool = False) -> IngestReport:
         corpus = Path(corpus_dir or self.settings.corpus_dir)
         with self._lock:
-            report = ingest(corpus, self.chunker, self.embedder, self.store, progress=progress)
+            self.ingest_marker.parent.mkdir(parents=True, exist_ok=True)
+            self.ingest_marker.touch()
+            try:
+                report = ingest(corpus, self.chunker, self.embedder, self.store, progress)
+            except Exception:  # e.g. the embedder failed half-way: keep what was written
+                self._swap_keywords(self._rebuild_keywords())
+                self.ingest_marker.unlink()
+                raise
             if report.changed or len(self.keywords) != self.store.count():
                 self._swap_keywords(self._rebuild_keywords())
+            self.ingest_marker.unlink()  # only now are the vectors and keywords in step
         return report
 
     def _swap_keywords(self, index: KeywordIndex) -> None:

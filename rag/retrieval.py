@@ -54,8 +54,13 @@ class HybridRetriever:
         self.rrf_k = rrf_k
 
     def retrieve(self, query: str, k: int, mode: Mode | None = None) -> list[Passage]:
-        mode = mode or self.mode
         query_vector = self.embedder.embed([query])[0]
+        # The reads below must see one state of the store: an article an ingest is
+        # replacing is either wholly old or wholly new to them, never a mix.
+        with self.store.reading():
+            return self._ranked(query, query_vector, k, mode or self.mode)
+
+    def _ranked(self, query: str, query_vector: list[float], k: int, mode: Mode) -> list[Passage]:
         dense_hits = self.store.query(query_vector, self.candidates)
         bm25_hits = self.keywords.search(query, self.candidates)
         dense = {stored.id: score for stored, score in dense_hits}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +36,51 @@ class IndexedArticle:
     content_hash: str
     n_chunks: int  # how many chunks the article was split into
     stored: int  # how many of them are in the store
+    mixed: bool = False  # chunks of two versions, or numbers that are not 0..n-1
 
     @property
     def complete(self) -> bool:
-        return self.stored == self.n_chunks
+        """Every chunk of one version is stored; anything else is re-ingested whole."""
+        return self.stored == self.n_chunks and not self.mixed
+
+
+class ReadWriteLock:
+    """Many readers or one writer; a waiting writer goes before new readers (no starvation).
+
+    Not reentrant: a reader must not ask for the lock again while it holds it.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._writing and not self._writers_waiting)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._readers -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._changed:
+            self._writers_waiting += 1
+            self._changed.wait_for(lambda: not self._writing and not self._readers)
+            self._writers_waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._writing = False
+                self._changed.notify_all()
 
 
 def chroma_client(settings: Settings):
@@ -65,11 +108,19 @@ def open_collection(settings: Settings):
 
 
 class ChunkStore:
+    """Chunks of whole articles: an article is written (or removed) in one locked step, so
+    a reader inside ``reading()`` sees each article complete in one version, or absent."""
+
     def __init__(self, collection):
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         self._collection = collection
         self._vectors = ChromaVectorStore(chroma_collection=collection)
+        self._lock = ReadWriteLock()
+
+    def reading(self):
+        """Hold while making several reads that must agree (a query, then a get)."""
+        return self._lock.reading()
 
     @property
     def location(self) -> str:
@@ -77,6 +128,18 @@ class ChunkStore:
 
     def count(self) -> int:
         return self._collection.count()
+
+    def replace_article(
+        self, article: Article, chunks: list[Chunk], embeddings: list[list[float]]
+    ) -> None:
+        """The article's old chunks out and its new ones in, with no reader in between.
+
+        One Chroma delete then one add: a crash between them leaves the article absent
+        (re-added by the next ingest), never half present.
+        """
+        with self._lock.writing():
+            self._vectors.delete(ref_doc_id=article.id)
+            self.add(article, chunks, embeddings)
 
     def add(self, article: Article, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
@@ -106,15 +169,17 @@ class ChunkStore:
             self._vectors.add(nodes)
 
     def delete_article(self, doc_id: str) -> None:
-        self._vectors.delete(ref_doc_id=doc_id)
+        with self._lock.writing():
+            self._vectors.delete(ref_doc_id=doc_id)
 
     def articles(self) -> dict[str, IndexedArticle]:
         """What the store holds, per article: read back from chunk metadata, the source of truth."""
         seen: dict[str, list] = {}
         for meta in self._metadatas():
-            entry = seen.setdefault(meta["doc_id"], [meta["content_hash"], meta["n_chunks"], 0])
-            entry[2] += 1
-        return {doc: IndexedArticle(doc, h, int(n), c) for doc, (h, n, c) in seen.items()}
+            versions, numbers = seen.setdefault(meta["doc_id"], [set(), []])
+            versions.add((meta["content_hash"], int(meta["n_chunks"])))
+            numbers.append(int(meta["n"]))
+        return {doc: indexed_article(doc, v, ns) for doc, (v, ns) in seen.items()}
 
     def _pages(self, include: list[str], page: int = 5000) -> Iterator[dict]:
         """The whole collection, a page at a time (Chroma caps what one get returns)."""
@@ -166,6 +231,14 @@ class ChunkStore:
             cosine = 1.0 + math.log(max(similarity, 1e-12))
             hits.append((stored_chunk(node.node_id, node.get_content(), node.metadata), cosine))
         return hits
+
+
+def indexed_article(
+    doc_id: str, versions: set[tuple[str, int]], numbers: list[int]
+) -> IndexedArticle:
+    content_hash, n_chunks = min(versions)
+    mixed = len(versions) > 1 or sorted(numbers) != list(range(len(numbers)))
+    return IndexedArticle(doc_id, content_hash, n_chunks, len(numbers), mixed)
 
 
 def stored_chunk(cid: str, text: str, meta: dict) -> StoredChunk:
