@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, HashingEmbedder
+from conftest import ROOT, HashingEmbedder
 from embedding_server import MODEL, EmbeddingServer
 from synthetic import write_articles
 
