@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rag.answer.base import Answer, Answerer
 from rag.chunking import Chunker, minilm_token_counter
-from rag.conversation import standalone_query, validate_history
+from rag.conversation import require_valid_text, standalone_query, validate_history
 from rag.embedding import Embedder, make_embedder
 from rag.ingest import IngestReport, build_keyword_index, ingest
 from rag.keyword import KeywordIndex
@@ -172,6 +172,7 @@ def validate_question(question: object, limit: int) -> str:
         raise ValueError(
             f"question is {len(question):,} characters long; the limit is {limit:,}. Shorten it."
         )
+    require_valid_text(question, "question")
     return question.strip()
 
 
