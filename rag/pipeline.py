@@ -82,6 +82,14 @@ class Pipeline:
             saved = None
         if saved is None and self.keyword_dir.exists():
             log.warning("keyword index in %s was unreadable: rebuilt it", self.keyword_dir)
+        if saved is not None and len(saved) and not self.store.count():
+            log.warning(
+                "the vector index in %s is empty but the keyword index lists %d chunks (was "
+                "it deleted or moved?): `rag ingest` rebuilds it from %s",
+                self.settings.data_dir,
+                len(saved),
+                self.settings.corpus_dir,
+            )
         if saved is not None and len(saved) == self.store.count():
             return saved
         return self._rebuild_keywords()
@@ -118,10 +126,18 @@ class Pipeline:
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
         if self.store.count() == 0:
-            self.ingest()
+            self._ingest_first()
         query = standalone_query(question, messages)
         passages = self.retriever.retrieve(query, top_k or self.settings.top_k)
         return self.answerer.answer(question, passages, query=query)
+
+    def _ingest_first(self) -> None:
+        log.warning(
+            "the index in %s is empty: building it from %s first",
+            self.settings.data_dir,
+            self.settings.corpus_dir,
+        )
+        self.ingest()
 
     def ask_stream(
         self, question: str, history: list[dict] | None = None, top_k: int | None = None
@@ -140,7 +156,7 @@ class Pipeline:
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
         if self.store.count() == 0:
-            self.ingest()
+            self._ingest_first()
         query = standalone_query(question, messages)
         passages = self.retriever.retrieve(query, top_k or self.settings.top_k)
         yield from stream(question, passages, query=query)
