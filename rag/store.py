@@ -48,7 +48,9 @@ class IndexedArticle:
 
 
 class ReadWriteLock:
-    """Many readers or one writer; a waiting writer goes before new readers (no starvation).
+    """Many readers or one writer, taking turns: readers waiting when a write ends go before
+    the next write, and a waiting writer goes before readers that come later. So neither a
+    stream of questions nor an ingest's back-to-back writes can starve the other.
 
     Not reentrant: a reader must not ask for the lock again while it holds it.
     """
@@ -56,14 +58,22 @@ class ReadWriteLock:
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._readers = 0
+        self._readers_waiting = 0
+        self._readers_turn = False
         self._writing = False
         self._writers_waiting = 0
 
     @contextmanager
     def reading(self) -> Iterator[None]:
         with self._changed:
-            self._changed.wait_for(lambda: not self._writing and not self._writers_waiting)
+            self._readers_waiting += 1
+            self._changed.wait_for(
+                lambda: not self._writing and (self._readers_turn or not self._writers_waiting)
+            )
+            self._readers_waiting -= 1
             self._readers += 1
+            if not self._readers_waiting:
+                self._readers_turn = False
         try:
             yield
         finally:
@@ -75,7 +85,9 @@ class ReadWriteLock:
     def writing(self) -> Iterator[None]:
         with self._changed:
             self._writers_waiting += 1
-            self._changed.wait_for(lambda: not self._writing and not self._readers)
+            self._changed.wait_for(
+                lambda: not self._writing and not self._readers and not self._readers_turn
+            )
             self._writers_waiting -= 1
             self._writing = True
         try:
@@ -83,6 +95,7 @@ class ReadWriteLock:
         finally:
             with self._changed:
                 self._writing = False
+                self._readers_turn = self._readers_waiting > 0
                 self._changed.notify_all()
 
 

@@ -207,3 +207,40 @@ def test_reads_under_the_read_lock_see_one_version_of_an_article(corpus: Path, m
     assert first.content_hash == second.content_hash != new.content_hash
     assert replaced.is_set() and not writer.is_alive()
     assert store.get([f"{doc}#1"])[f"{doc}#1"].content_hash == new.content_hash
+
+
+def test_a_waiting_reader_gets_in_between_back_to_back_writes():
+    """An ingest writes article after article; a question waiting meanwhile goes next."""
+    from rag.store import ReadWriteLock
+
+    lock = ReadWriteLock()
+    first_write = threading.Event()
+    go_on = threading.Event()
+    writes_done = []
+    read_after = []
+
+    def writer() -> None:
+        for n in range(50):
+            with lock.writing():
+                if n == 0:
+                    first_write.set()
+                    go_on.wait(JOIN_SECONDS)  # hold the first write until the reader waits
+                writes_done.append(n)
+
+    def reader() -> None:
+        with lock.reading():
+            read_after.append(len(writes_done))
+
+    write = threading.Thread(target=writer, daemon=True)
+    write.start()
+    first_write.wait(JOIN_SECONDS)
+    read = threading.Thread(target=reader, daemon=True)
+    read.start()
+    while not lock._readers_waiting:  # the reader is queued behind the first write
+        read.join(0.001)
+    go_on.set()
+    write.join(JOIN_SECONDS)
+    read.join(JOIN_SECONDS)
+
+    assert not write.is_alive() and not read.is_alive()
+    assert read_after == [1]  # right after the write it waited for, not after all 50
