@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -66,9 +67,16 @@ def assert_index_matches_corpus(pipeline, corpus: Path) -> None:
         token = re.search(r"\b(?:syn|upd)\d+x\b", article.text)
         if token:
             assert pipeline.keywords.search(token.group(), 1)[0][0].startswith(doc_id + "#")
-    sample = sorted(expected)[::7]
-    for cid, vector in pipeline.store.embeddings(sample).items():  # every vector is searchable
-        assert cid in {s.id for s, _ in pipeline.store.query([float(x) for x in vector], 5)}
+    # Vectors are searchable: a chunk's own vector finds it (when no other chunk has the
+    # same one: the hashing embedder gives chunks with the same words the same vector).
+    vectors = {
+        cid: [float(x) for x in v] for cid, v in pipeline.store.embeddings(sorted(expected)).items()
+    }
+    same = Counter(tuple(round(x, 5) for x in v) for v in vectors.values())
+    sample = [c for c in sorted(expected)[::5] if same[tuple(round(x, 5) for x in vectors[c])] == 1]
+    assert sample
+    for cid in sample:
+        assert cid in {s.id for s, _ in pipeline.store.query(vectors[cid], 3)}
 
 
 def assert_keywords_in_step(pipeline) -> None:
@@ -172,7 +180,8 @@ def test_rag_ingest_killed_mid_way_then_rerun_matches_a_clean_ingest(
     assert first == -signal.SIGKILL, "the first ingest finished before it could be killed"
     assert second in (0, -signal.SIGKILL)
     assert code == 0, output
-    assert "interrupted" in output  # the rerun says the last ingest did not finish
+    if second == -signal.SIGKILL:
+        assert "interrupted" in output  # the rerun says the last ingest did not finish
     assert status_code == 0, status_json
     status = json.loads(status_json.splitlines()[-1])
     expected = expected_status(big_corpus, tmp_path)
