@@ -8,15 +8,14 @@ from pathlib import Path
 class NaivePipeline:
     """``VectorStoreIndex.from_documents`` with its defaults; the retrieved text is the answer."""
 
-    def __init__(self, corpus_dir: Path, top_k: int = 2):
+    def __init__(self, corpus_dir: Path, top_k: int = 2, embed_model=None):
+        """``embed_model`` (a llama-index embedding) defaults to MiniLM through HuggingFace."""
         from llama_index.core import Document, Settings, VectorStoreIndex
-        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
         from rag.corpus import load_corpus
-        from rag.embedding import minilm_dir
 
         Settings.llm = None
-        embed = HuggingFaceEmbedding(model_name=str(minilm_dir()), device="cpu")
+        embed = embed_model or naive_embed_model()
         self.articles = {a.id: a for a in load_corpus(corpus_dir).articles}
         documents = [Document(text=a.text, id_=a.id) for a in self.articles.values()]
         self.index = VectorStoreIndex.from_documents(documents, embed_model=embed)
@@ -45,3 +44,12 @@ class NaivePipeline:
             "query": question,
             "passages": [{"doc_id": c["doc_id"]} for c in citations],
         }
+
+
+def naive_embed_model():
+    """The bundled MiniLM as llama-index's HuggingFaceEmbedding (torch), as a naive user would."""
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    from rag.embedding import minilm_dir
+
+    return HuggingFaceEmbedding(model_name=str(minilm_dir()), device="cpu")

@@ -19,6 +19,14 @@ ROWS = (
     ("disagreement_both", "disagreements, both shown"),
 )
 RETRIEVAL = (("hit@1", "article hit@1"), ("hit@5", "article hit@5"), ("mrr", "article MRR"))
+# Only for a generative answerer (the citation check's work), shown when a system has them.
+MARKERS = (
+    ("markers_repaired", "model markers repaired"),
+    ("markers_removed", "model markers removed"),
+    ("markers_added", "markers added to bare sentences"),
+    ("unsupported_answers", "answers with unsupported sentences"),
+    ("fallbacks", "extractive fallbacks (model failed)"),
+)
 
 
 def cell(value) -> str:
@@ -36,6 +44,10 @@ def table(report: dict) -> str:
     for key, label in ROWS:
         values = [cell(report["systems"][n]["summary"][key]) for n in names]
         lines.append(f"| {label} | " + " | ".join(values) + " |")
+    for key, label in MARKERS:
+        values = [report["systems"][n]["summary"].get(key) for n in names]
+        if any(values):
+            lines.append(f"| {label} | " + " | ".join(cell(v) if v else "—" for v in values) + " |")
     crag = [f"{report['systems'][n]['summary']['crag_score']:.3f}" for n in names]
     lines.append("| CRAG score (accuracy − hallucination) | " + " | ".join(crag) + " |")
     for key, label in RETRIEVAL:
@@ -47,6 +59,23 @@ def table(report: dict) -> str:
         + " | ".join(f"{x.get('median', 0):.0f} / {x.get('p95', 0):.0f}" for x in latency)
         + " |"
     )
+    return "\n".join(lines)
+
+
+def breakdown_table(report: dict, system: str) -> str:
+    """Where ``system`` falls short: accuracy and abstention per question type and tag."""
+    from eval.scoring import breakdown
+
+    lines = [
+        f"| slice ({system}) | accuracy (answerable) | abstention (unanswerable) | missed |",
+        "|---|---|---|---|",
+    ]
+    for name, row in breakdown(report["systems"][system]["rows"]).items():
+        acc, abst = row["accuracy"], row["abstention"]
+        lines.append(
+            f"| {name} | {cell(acc) if acc['of'] else '—'} | {cell(abst) if abst['of'] else '—'} "
+            f"| {', '.join(row['missed'][:8])}{' …' if len(row['missed']) > 8 else ''} |"
+        )
     return "\n".join(lines)
 
 
@@ -79,6 +108,8 @@ def write(report: dict, out: Path, name: str = "report") -> Path:
     png = out / f"{name}.png"
     chart(report, png)
     markdown = [f"# Eval: {report['corpus']}", "", table(report), "", f"![metrics]({png.name})"]
+    default = report.get("default", next(iter(report["systems"])))
+    markdown += ["", "## Where it falls short", "", breakdown_table(report, default)]
     if "distractors" in report:
         markdown += ["", "## With distractors", "", table(report["distractors"])]
     md = out / f"{name}.md"

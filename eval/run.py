@@ -26,11 +26,14 @@ def read_questions(path: Path = QUESTIONS) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def eval_settings(corpus_dir: Path, data_dir: Path, **overrides):
-    """Settings for an eval run: its own data dir, never the user's index."""
+def eval_settings(corpus_dir: Path, data_dir: Path, answerer: str = "extractive", **overrides):
+    """Settings for an eval run: its own data dir, never the user's index.
+
+    ``answerer="openai"`` uses the model server of OPENAI_BASE_URL / OPENAI_API_KEY.
+    """
     from rag import Settings
 
-    return Settings(corpus_dir=corpus_dir, data_dir=data_dir, answerer="extractive", **overrides)
+    return Settings(corpus_dir=corpus_dir, data_dir=data_dir, answerer=answerer, **overrides)
 
 
 def run_system(conversations, settings, articles: dict[str, str]) -> tuple[list[dict], list[float]]:
@@ -49,7 +52,9 @@ def run_system(conversations, settings, articles: dict[str, str]) -> tuple[list[
             ranking = article_ranking([p.chunk.doc_id for p in answer.passages])
             confidence = max((c.score for c in answer.citations), default=0.0)
             scored.update(retrieval_scores(item, ranking))
-            scored.update(query=answer.query, confidence=confidence)
+            scored.update(query=answer.query, confidence=confidence, notice=answer.notice)
+            if answer.verification is not None:
+                scored["verification"] = answer.verification.to_dict()
             rows.append(scored)
             history += [
                 {"role": "user", "content": item.question},
@@ -74,17 +79,32 @@ def run_peer(conversations, corpus_dir: Path, articles: dict[str, str]) -> tuple
     return rows, latencies
 
 
-def evaluate(corpus_dir: Path, data_dir: Path, peer: bool = True, modes=MODES) -> dict:
+def evaluate(
+    corpus_dir: Path,
+    data_dir: Path,
+    peer: bool = True,
+    modes=MODES,
+    answerer: str = "extractive",
+    questions: Path = QUESTIONS,
+) -> dict:
     from rag.corpus import load_corpus
 
-    conversations = load_items(read_questions())
+    conversations = load_items(read_questions(questions))
     articles = {a.id: a.text for a in load_corpus(corpus_dir).articles}
-    report: dict = {"corpus": str(corpus_dir), "articles": len(articles), "systems": {}}
+    from rag import Settings
+
+    report: dict = {
+        "corpus": str(corpus_dir),
+        "articles": len(articles),
+        "default": Settings().retrieval,
+        "systems": {},
+    }
     for mode in modes:
-        settings = eval_settings(corpus_dir, data_dir, retrieval=mode)
+        settings = eval_settings(corpus_dir, data_dir, answerer=answerer, retrieval=mode)
         rows, latencies = run_system(conversations, settings, articles)
         answerable = [r for r in rows if r["answerable"]]
-        report["systems"][mode] = {
+        name = mode if answerer == "extractive" else f"{mode} + {settings.llm_model}"
+        report["systems"][name] = {
             "summary": summarize(rows, latencies),
             "retrieval": summarize_retrieval(answerable),
             "rows": rows,

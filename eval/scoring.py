@@ -19,6 +19,7 @@ class Item:
     follow_up: bool = False
     topic_switch: bool = False
     expect: str | None = None
+    kind: str = "turn"  # who / what / when / where / why / how_many / yes_no, as labelled
     conversation: str | None = None
     turn: int = 0
 
@@ -50,6 +51,7 @@ def _item(item_id: str, row: dict, conversation: str | None, turn: int, tags: li
         follow_up=bool(row.get("follow_up")),
         topic_switch=bool(row.get("topic_switch")),
         expect=row.get("expect"),
+        kind=row.get("type", "turn"),
         conversation=conversation,
         turn=turn,
     )
@@ -113,6 +115,7 @@ def score_answer(item: Item, answer: dict, articles: dict[str, str]) -> dict:
         "follow_up": item.follow_up,
         "topic_switch": item.topic_switch,
         "tags": item.tags,
+        "kind": item.kind,
         "answer": answer["text"],
     }
 
@@ -131,6 +134,28 @@ def rate(numerator: int, denominator: int) -> dict:
         "of": denominator,
         "rate": numerator / denominator if denominator else 0.0,
     }
+
+
+def groups(row: dict) -> list[str]:
+    """The slices a question counts in: its labelled type and each of its tags."""
+    kind = row.get("kind", "turn")
+    return [f"type: {kind}"] * (kind != "turn") + [f"tag: {t}" for t in dict.fromkeys(row["tags"])]
+
+
+def breakdown(rows: list[dict]) -> dict[str, dict]:
+    """Per question type and tag: accuracy of the answerable, abstention of the rest."""
+    out: dict[str, dict] = {}
+    for name in sorted({g for r in rows for g in groups(r)}):
+        members = [r for r in rows if name in groups(r)]
+        answerable = [r for r in members if r["answerable"]]
+        unanswerable = [r for r in members if not r["answerable"]]
+        out[name] = {
+            "accuracy": rate(sum(r["correct"] for r in answerable), len(answerable)),
+            "abstention": rate(sum(r["abstained"] for r in unanswerable), len(unanswerable)),
+            "missed": [r["id"] for r in answerable if not r["correct"]]
+            + [r["id"] for r in unanswerable if not r["abstained"]],
+        }
+    return out
 
 
 def summarize(rows: list[dict], latencies: list[float]) -> dict:
@@ -171,6 +196,7 @@ def summarize(rows: list[dict], latencies: list[float]) -> dict:
         "disagreement_both": rate(sum(bool(r["both_versions"]) for r in both), len(both)),
     }
     summary["crag_score"] = accuracy["rate"] - hallucination["rate"]
+    summary.update(marker_summary(rows))
     if latencies:
         ordered = sorted(latencies)
         summary["latency_ms"] = {
@@ -185,4 +211,22 @@ def summarize_retrieval(rows: list[dict]) -> dict:
         return {}
     return {key: statistics.fmean(r[key] for r in rows) for key in ("hit@1", "hit@5", "mrr")} | {
         "of": len(rows)
+    }
+
+
+def marker_summary(rows: list[dict]) -> dict:
+    """For a generative answerer: what the citation check did to the model's markers, and
+    how often the model failed and the extractive fallback answered. Empty otherwise."""
+    checked = [r["verification"] for r in rows if r.get("verification")]
+    if not checked:
+        return {}
+    total = {key: sum(v[key] for v in checked) for key in checked[0]}
+    markers = total["markers"]
+    return {
+        "markers_kept": rate(total["kept"], markers),
+        "markers_repaired": rate(total["repaired"], markers),
+        "markers_removed": rate(total["removed"], markers),
+        "markers_added": rate(total["added"], markers),
+        "unsupported_answers": rate(sum(v["unsupported"] > 0 for v in checked), len(rows)),
+        "fallbacks": rate(sum(bool(r.get("notice")) for r in rows), len(rows)),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from rag.corpus import Article
@@ -43,22 +43,34 @@ def minilm_token_counter() -> Callable[[str], list[int]]:
     return lambda text: tokenizer.encode(text, add_special_tokens=False).ids
 
 
+def minilm_tokens(text: str) -> list[int]:
+    """``text``'s word pieces; the tokenizer loads on the first call (not to answer questions)."""
+    return minilm_token_counter()(text)
+
+
 class Chunker:
     """Splits articles with llama-index's SentenceSplitter, sized in the embedder's word pieces."""
 
     def __init__(self, chunk_size: int, chunk_overlap: int, tokenizer: Callable[[str], list]):
-        from llama_index.core.node_parser import SentenceSplitter
-
         if chunk_size > MODEL_WINDOW:
             raise ValueError(f"chunk_size {chunk_size} exceeds the model window of {MODEL_WINDOW}")
-        self._splitter = SentenceSplitter(
-            chunk_size=chunk_size,
-            chunk_overlap=chunk_overlap,
-            tokenizer=tokenizer,
+        self.chunk_size = chunk_size
+        self.chunk_overlap = chunk_overlap
+        self._tokenizer = tokenizer
+        self._max_chars = chunk_size * CHARS_PER_PIECE
+
+    @cached_property
+    def _splitter(self):
+        """Built on first use: a process that only answers questions never imports llama-index."""
+        from llama_index.core.node_parser import SentenceSplitter
+
+        return SentenceSplitter(
+            chunk_size=self.chunk_size,
+            chunk_overlap=self.chunk_overlap,
+            tokenizer=self._tokenizer,
             include_metadata=False,
             include_prev_next_rel=False,
         )
-        self._max_chars = chunk_size * CHARS_PER_PIECE
 
     def chunks(self, article: Article) -> list[Chunk]:
         chunks: list[Chunk] = []

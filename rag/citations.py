@@ -66,3 +66,22 @@ def number_citations(supports: list[Support]) -> tuple[str, list[Citation]]:
             )
         parts.append(f"{s.sentence} [{numbers[key]}]")
     return " ".join(parts), citations
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the citation check did to the markers a language model wrote.
+
+    ``markers`` = ``kept`` + ``repaired`` + ``removed``; ``added`` markers went on
+    supported sentences the model left bare; ``unsupported`` sentences carry none.
+    """
+
+    markers: int = 0
+    kept: int = 0
+    repaired: int = 0  # re-attached to the retrieved source that supports the sentence
+    removed: int = 0
+    added: int = 0
+    unsupported: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)

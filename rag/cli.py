@@ -1,4 +1,4 @@
-"""`rag` command line: ingest, ask, chat, status (the help path imports nothing heavy)."""
+"""`rag` command line: ingest, ask, chat, serve, status (the help path imports nothing heavy)."""
 
 from __future__ import annotations
 
@@ -43,9 +43,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="a terminal conversation (follow-ups use the history)")
     p.set_defaults(run=cmd_chat)
 
+    p = sub.add_parser(
+        "serve", help="the chat UI in the browser, http://127.0.0.1:7860 (RAG_UI_HOST/PORT/AUTH)"
+    )
+    p.add_argument("--host", help="interface to bind (default RAG_UI_HOST, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default RAG_UI_PORT, 7860)")
+    p.set_defaults(run=cmd_serve)
+
     p = sub.add_parser("eval", help="score answers on eval/ questions beside a naive pipeline")
     p.add_argument("--distractors", type=Path, help="folder of unrelated articles to add")
     p.add_argument("--no-peer", action="store_true")
+    p.add_argument(
+        "--answerer",
+        choices=("extractive", "openai"),
+        default="extractive",
+        help="openai: score the model at OPENAI_BASE_URL (reports markers repaired/removed)",
+    )
     p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("status", help="articles, chunks, model and store location")
@@ -91,6 +104,8 @@ def format_answer(answer) -> str:
     lines = [answer.text]
     if answer.notice:
         lines.append(f"({answer.notice})")
+    for sentence in answer.unsupported:
+        lines.append(f"(not backed by any retrieved article: {sentence})")
     if answer.citations:
         lines.append("")
         lines.append("Sources:")
@@ -125,12 +140,32 @@ def cmd_chat(args) -> int:
         ]
 
 
+def cmd_serve(args) -> int:
+    from rag.settings import Settings
+
+    overrides = {"ui_host": args.host, "ui_port": args.port}
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        from ui.app import serve
+    except ImportError as err:
+        raise RuntimeError(f"rag serve needs the web UI ({err}): pip install -e .") from err
+    try:
+        serve(settings)
+    except OSError as err:  # typically the port is taken
+        raise RuntimeError(
+            f"cannot serve on {settings.ui_host}:{settings.ui_port} ({err}); "
+            "pick another port with RAG_UI_PORT or --port"
+        ) from err
+    return 0
+
+
 def cmd_eval(args) -> int:
     try:
         from eval.__main__ import main as eval_main
     except ImportError as err:
         raise RuntimeError("rag eval runs from a checkout of the repository (needs eval/)") from err
     argv = ["--distractors", str(args.distractors)] if args.distractors else []
+    argv += ["--answerer", args.answerer]
     return eval_main(argv + (["--no-peer"] if args.no_peer else []))
 
 

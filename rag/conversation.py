@@ -1,13 +1,23 @@
-"""History → a standalone query, so "What did she say?" retrieves what "she" refers to."""
+"""History → a standalone query, so "What did she say?" retrieves what "she" refers to.
+
+Offline by rewriting (``standalone_query``); with a language model by condensing (``Condenser``).
+"""
 
 from __future__ import annotations
 
 import re
 
+from rag.llm import ChatClient, LLMError, prompt
+
 _ANAPHORA = re.compile(
     r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|the same|the former|the latter|"
     r"(?:that|this|those|these) (?:city|country|countries|meeting|plan|summit|article|person|"
     r"official|man|woman|package|agreement|issue|idea|one|event|group|leaders?|date))\b",
+    re.IGNORECASE,
+)
+# "that" / "there" standing for something said before: "Why does Ukraine need that even ...?"
+_DEICTIC = re.compile(
+    r"\b(?:that|this)\s*(?:\?|$|even|again|happen|mean|take|work|be|for|so)\b|\bthere\s*\??\s*$",
     re.IGNORECASE,
 )
 _ELLIPSIS = re.compile(r"^\s*(and|what about|how about|also|who else|what else)\b", re.I)
@@ -47,7 +57,12 @@ def require_valid_text(text: str, what: str) -> None:
 
 def is_follow_up(question: str) -> bool:
     short = len(re.findall(r"\w+", question)) <= _SHORT
-    return bool(short or _ANAPHORA.search(question) or _ELLIPSIS.search(question))
+    return bool(
+        short
+        or _ANAPHORA.search(question)
+        or _DEICTIC.search(question)
+        or _ELLIPSIS.search(question)
+    )
 
 
 def standalone_query(question: str, history: list[dict[str, str]]) -> str:
@@ -67,9 +82,59 @@ def standalone_query(question: str, history: list[dict[str, str]]) -> str:
     return " ".join([question, *[c for c in context if c]])
 
 
-def entities(text: str, limit: int = 4) -> list[str]:
-    """Capitalised multi-word names, most frequent first (e.g. "Julianne Smith")."""
+def entities(text: str, limit: int = 5) -> list[str]:
+    """Names, most frequent first: capitalised runs ("Julianne Smith") and single capitalised
+    place names after "in", "at" or "to" ("in Vilnius")."""
     counts: dict[str, int] = {}
-    for match in re.finditer(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+", text):
+    for match in re.finditer(
+        r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|(?<=\b(?:in|at|to) )[A-Z][a-z]{2,}", text
+    ):
         counts[match.group()] = counts.get(match.group(), 0) + 1
     return sorted(counts, key=lambda n: -counts[n])[:limit]
+
+
+class Condenser:
+    """Condense-plus-context: a language model rewrites a follow-up as a standalone question.
+
+    When the model fails, or answers with nothing usable, the offline rewrite is used.
+    """
+
+    def __init__(self, client: ChatClient, turns: int = 6, chars_per_turn: int = 1200):
+        self.client = client
+        self.turns = turns
+        self.chars_per_turn = chars_per_turn
+
+    def __call__(self, question: str, history: list[dict[str, str]]) -> str:
+        turns = [m for m in history if m["role"] in ("user", "assistant")][-self.turns :]
+        if not turns:
+            return question.strip()
+        try:
+            reply = self.client.complete(self.messages(question, turns))
+        except LLMError:
+            return standalone_query(question, history)
+        return usable_rewrite(reply, question) or standalone_query(question, history)
+
+    def messages(self, question: str, turns: list[dict[str, str]]) -> list[dict[str, str]]:
+        lines = [
+            f"{m['role'].capitalize()}: {_MARKER.sub('', m['content'])[: self.chars_per_turn]}"
+            for m in turns
+        ]
+        conversation = "\n".join(lines)
+        return [
+            {"role": "system", "content": prompt("condense")},
+            {
+                "role": "user",
+                "content": f"<conversation>\n{conversation}\n</conversation>\n\n"
+                f"Last message: {question.strip()}\n\nStandalone question:",
+            },
+        ]
+
+
+def usable_rewrite(reply: str, question: str) -> str | None:
+    """The first line of the model's reply, unquoted; None when empty or implausibly long."""
+    line = next((x.strip() for x in reply.splitlines() if x.strip()), "")
+    line = re.sub(r"^(standalone question|question)\s*:\s*", "", line, flags=re.IGNORECASE)
+    line = line.strip().strip("\"'“”").strip()
+    if not line or len(line) > max(300, 3 * len(question)):
+        return None
+    return line

@@ -22,10 +22,12 @@ MAX_LINE_CHARS = 100_000  # longer than any paragraph of a real article
 _HTML = re.compile(r"<(?:!doctype|html|head|body|script|style)\b", re.IGNORECASE)
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # control characters but \t \n \f \r
 _DATE_PREFIX = re.compile(r"^\s*date[:\s]+(\d{4}-\d{2}-\d{2})\b\s*", re.IGNORECASE)
 _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
+_MONTH_NAMES = tuple(m.capitalize() for m in _MONTHS)
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
 _FULL_DATES = (
     re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
@@ -33,11 +35,12 @@ _FULL_DATES = (
     re.compile(rf"\b{_MONTH} (\d{{1,2}}),? (\d{{4}})\b"),
 )
 _NAME = r"((?:the )?[A-Z][\w.&-]*(?:[ -](?:[A-Z][\w.&-]*|of|de|du))*)"
+# Each with a phrase it cannot match without: most articles skip most searches.
 _OUTLET_PATTERNS = (
-    re.compile(rf"\bas reported by {_NAME}"),
-    re.compile(rf"\breported by {_NAME}"),
-    re.compile(rf"\b{_NAME} reports?\b"),
-    re.compile(rf"\baccording to {_NAME}(?:,| reports?)"),
+    ("as reported by ", re.compile(rf"\bas reported by {_NAME}")),
+    ("reported by ", re.compile(rf"\breported by {_NAME}")),
+    (" report", re.compile(rf"\b{_NAME} reports?\b")),
+    ("according to ", re.compile(rf"\baccording to {_NAME}(?:,| reports?)")),
 )
 
 
@@ -166,8 +169,13 @@ def text_and_encoding(data: bytes) -> tuple[str, str]:
     raise AssertionError("latin-1 decodes any bytes")
 
 
+def decode_text(data: bytes) -> str:
+    """The text alone (see text_and_encoding); binary data is refused with a ValueError."""
+    return text_and_encoding(data)[0]
+
+
 def _checked(text: str) -> str:
-    control = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\r\t\f")
+    control = len(_CONTROL.findall(text, 0, 8192))
     if control > 0.05 * max(1, min(len(text), 8192)):
         raise ValueError("binary file (mostly control characters)")
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -199,7 +207,9 @@ def split_date_prefix(text: str) -> tuple[str | None, str]:
 
 def first_full_date(text: str) -> str | None:
     """The earliest date with a year that the text states, as YYYY-MM-DD."""
-    matches = [m for pattern in _FULL_DATES if (m := pattern.search(text))]
+    named = any(month in text for month in _MONTH_NAMES)  # else only ISO dates can match
+    patterns = _FULL_DATES if named else _FULL_DATES[:1]
+    matches = [m for pattern in patterns if (m := pattern.search(text))]
     for match in sorted(matches, key=lambda m: m.start()):
         groups = match.groups()
         if match.re is _FULL_DATES[0]:
@@ -235,8 +245,8 @@ def outlet_of(text: str) -> str | None:
     headline = re.search(r"\s[–—-]\s([A-Z][\w.&-]*(?: [A-Z][\w.&-]*)*)\s*$", first_line)
     if headline and len(first_line) <= 120:
         return headline.group(1)
-    for pattern in _OUTLET_PATTERNS:
-        match = pattern.search(text)
+    for phrase, pattern in _OUTLET_PATTERNS:
+        match = phrase in text and pattern.search(text)
         if match:
             name = match.group(1)
             return name[4:] if name.startswith("the ") else name

@@ -1,4 +1,4 @@
-"""Corpus folder → Chroma + BM25, incrementally: only new or changed articles are embedded."""
+"""Corpus folder → Chroma, incrementally: only new or changed articles are embedded."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 from rag.chunking import Chunk, Chunker
 from rag.corpus import Article, load_corpus
 from rag.embedding import Embedder
-from rag.keyword import KeywordIndex
 from rag.store import ChunkStore
 
 log = logging.getLogger("rag")
@@ -94,7 +93,7 @@ def _embed_and_store(
     report: IngestReport,
     progress: bool,
 ) -> None:
-    """Embeds in large batches (throughput) but writes article by article (crash safety)."""
+    """Embeds in large batches (throughput); each write holds whole articles (crash safety)."""
     from tqdm import tqdm
 
     pending: list[tuple[Article, list[Chunk]]] = [(a, chunker.chunks(a)) for a in articles]
@@ -111,16 +110,15 @@ def _embed_and_store(
 
 
 def _flush(batch, embedder: Embedder, store: ChunkStore, report: IngestReport, bar) -> None:
+    """One locked write replaces the whole batch; only articles with a stored version (the
+    updated ones) need a delete."""
     texts = [chunk.text for _, chunks in batch for chunk in chunks]
     vectors = embedder.embed(texts)
     report.chunks_embedded += len(texts)
-    offset = 0
+    stored_before = set(report.updated)
+    items, offset = [], 0
     for article, chunks in batch:
-        store.replace_article(article, chunks, vectors[offset : offset + len(chunks)])
+        items.append((article, chunks, vectors[offset : offset + len(chunks)]))
         offset += len(chunks)
-        bar.update(len(chunks))
-
-
-def build_keyword_index(store: ChunkStore) -> KeywordIndex:
-    """BM25 over every chunk the store holds, so both indexes always describe the same chunks."""
-    return KeywordIndex.build([(s.id, s.chunk.text) for s in store.all_chunks()])
+    store.replace_articles(items, stored=stored_before)
+    bar.update(offset)

@@ -1,91 +1,333 @@
-"""The BM25 keyword index over chunk texts (bm25s), persisted beside the vectors."""
+"""The BM25 keyword index over chunk texts, kept on disk as segments updated article by article.
+
+Each update tokenizes only the chunks it adds: they become a new immutable segment, stored
+term-major so a query reads only its own terms' postings, and the rows of removed or replaced
+articles are marked deleted. Scores use the live corpus statistics at query time, so any run
+of updates ranks exactly like an index built from scratch. Small segments are merged now and
+then, from their stored postings (nothing is tokenized again).
+
+Scoring is bm25s's default ("lucene" BM25, k1=1.5, b=0.75), checked against it in the tests.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
 import math
+import os
 import shutil
+import uuid
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+
+import numpy as np
 
 from rag.terms import terms
 
+K1 = 1.5
+B = 0.75
+MAX_SEGMENTS = 8
+MANIFEST = "manifest.json"
+FORMAT = 1
+_ARRAYS = ("ids", "lengths", "vocab", "starts", "rows", "tfs")
 
-class KeywordIndex:
-    """BM25 over stemmed terms; also the corpus statistics (idf) the answerer weighs words by."""
 
-    def __init__(self, ids: list[str], doc_freq: dict[str, int], retriever=None):
-        self.ids = ids
-        self.doc_freq = doc_freq
-        self._retriever = retriever
+@dataclass(frozen=True)
+class Segment:
+    """Chunks tokenized once: per chunk its id and length, per term its postings (row, tf)."""
 
-    @classmethod
-    def build(cls, chunks: list[tuple[str, str]]) -> KeywordIndex:
-        """From ``(chunk id, text)`` pairs."""
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.ERROR)  # it logs routine steps as warnings
-        ids = [cid for cid, _ in chunks]
-        tokenized = [terms(text) for _, text in chunks]
-        doc_freq = Counter(t for doc in tokenized for t in set(doc))
-        retriever = None
-        if ids:
-            retriever = bm25s.BM25()
-            retriever.index(tokenized, show_progress=False)
-        return cls(ids, dict(doc_freq), retriever)
+    name: str
+    ids: np.ndarray  # chunk ids, one row each
+    lengths: np.ndarray  # terms per chunk
+    vocab: np.ndarray  # sorted distinct terms
+    starts: np.ndarray  # postings of vocab[i] are rows/tfs[starts[i]:starts[i + 1]]
+    rows: np.ndarray
+    tfs: np.ndarray
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    @cached_property
+    def docs(self) -> np.ndarray:
+        """The article id of each row (a chunk id is ``<article id>#<n>``)."""
+        return np.char.rpartition(np.asarray(self.ids), "#")[:, 0]
+
+    @classmethod
+    def build(cls, name: str, chunks: list[tuple[str, list[str]]]) -> Segment:
+        """From ``(chunk id, terms)`` pairs."""
+        counts = [Counter(chunk_terms) for _, chunk_terms in chunks]
+        posting_terms = np.array([t for c in counts for t in c], dtype=str)
+        rows = np.repeat(np.arange(len(chunks), dtype=np.int32), [len(c) for c in counts])
+        tfs = np.array([n for c in counts for n in c.values()], dtype=np.float32)
+        vocab, term_ids = np.unique(posting_terms, return_inverse=True)
+        return cls._from_postings(
+            name,
+            ids=np.array([cid for cid, _ in chunks], dtype=str),
+            lengths=np.array([len(t) for _, t in chunks], dtype=np.int32),
+            vocab=vocab,
+            term_ids=term_ids.astype(np.int32),
+            rows=rows,
+            tfs=tfs,
+        )
+
+    @classmethod
+    def _from_postings(cls, name, ids, lengths, vocab, term_ids, rows, tfs) -> Segment:
+        order = np.lexsort((rows, term_ids))
+        starts = np.searchsorted(term_ids[order], np.arange(len(vocab) + 1)).astype(np.int64)
+        return cls(name, ids, lengths, vocab, starts, rows[order], tfs[order])
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        i = int(np.searchsorted(self.vocab, term))
+        if i >= len(self.vocab) or self.vocab[i] != term:
+            return _EMPTY_ROWS, _EMPTY_TFS
+        return self.rows[self.starts[i] : self.starts[i + 1]], self.tfs[
+            self.starts[i] : self.starts[i + 1]
+        ]
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True)
+        for key in _ARRAYS:
+            np.save(directory / f"{key}.npy", getattr(self, key), allow_pickle=False)
+
+    @classmethod
+    def load(cls, directory: Path) -> Segment:
+        """Memory-mapped: a process start reads only the postings its queries touch."""
+        arrays = {  # plain arrays over the mapping: np.memmap's subclass hooks cost per slice
+            key: np.asarray(np.load(directory / f"{key}.npy", mmap_mode="r", allow_pickle=False))
+            for key in _ARRAYS
+        }
+        return cls(directory.name, **arrays)
+
+
+_EMPTY_ROWS = np.zeros(0, dtype=np.int32)
+_EMPTY_TFS = np.zeros(0, dtype=np.float32)
+
+
+def merge_segments(name: str, parts: list[tuple[Segment, np.ndarray]]) -> Segment:
+    """One segment holding the live rows of ``(segment, deleted mask)`` parts, re-sorted."""
+    vocab = np.unique(np.concatenate([seg.vocab for seg, _ in parts] + [np.array([], str)]))
+    ids, lengths, term_ids, rows, tfs = [], [], [], [], []
+    offset = 0
+    for seg, deleted in parts:
+        alive = ~deleted
+        new_row = np.cumsum(alive, dtype=np.int64) - 1 + offset
+        seg_terms = np.repeat(np.searchsorted(vocab, seg.vocab), np.diff(seg.starts))
+        keep = alive[seg.rows]
+        ids.append(np.asarray(seg.ids)[alive])
+        lengths.append(np.asarray(seg.lengths)[alive])
+        term_ids.append(seg_terms[keep])
+        rows.append(new_row[seg.rows[keep]])
+        tfs.append(np.asarray(seg.tfs)[keep])
+        offset += int(alive.sum())
+    return Segment._from_postings(
+        name,
+        ids=np.concatenate(ids).astype(str),
+        lengths=np.concatenate(lengths).astype(np.int32),
+        vocab=vocab,
+        term_ids=np.concatenate(term_ids).astype(np.int32),
+        rows=np.concatenate(rows).astype(np.int32),
+        tfs=np.concatenate(tfs).astype(np.float32),
+    )
+
+
+@dataclass(frozen=True)
+class ArticleChunks:
+    """What an update adds for one article: its key (content hash) and ``(chunk id, text)``s."""
+
+    doc_id: str
+    key: str
+    chunks: list[tuple[str, str]]
+
+
+class KeywordIndex:
+    """BM25 over stemmed terms; also the corpus statistics (idf) the answerer weighs words by.
+
+    Immutable: :meth:`updated` returns a new index, so a reader never sees half an update.
+    """
+
+    def __init__(
+        self,
+        segments: list[Segment] | None = None,
+        deleted: list[np.ndarray] | None = None,
+        articles: dict[str, str] | None = None,
+    ):
+        self.segments = segments or []
+        self.deleted = deleted or [np.zeros(len(s), dtype=bool) for s in self.segments]
+        self.articles = articles or {}  # doc id -> key of the version indexed
+        self._size = sum(len(s) - int(d.sum()) for s, d in zip(self.segments, self.deleted))
+        total = sum(
+            int(np.asarray(s.lengths)[~d].sum()) for s, d in zip(self.segments, self.deleted)
+        )
+        self._avgdl = total / self._size if self._size else 0.0
+
+    @classmethod
+    def build(cls, chunks: Iterable[tuple[str, str]]) -> KeywordIndex:
+        """From ``(chunk id, text)`` pairs, grouped into articles by the id's ``<doc>#`` prefix."""
+        per_doc: dict[str, list[tuple[str, str]]] = {}
+        for cid, text in chunks:
+            per_doc.setdefault(cid.rsplit("#", 1)[0], []).append((cid, text))
+        return cls().updated(add=[ArticleChunks(d, "", c) for d, c in per_doc.items()])
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def ids(self) -> list[str]:
+        """Live chunk ids, in index order."""
+        return [
+            str(cid)
+            for seg, dead in zip(self.segments, self.deleted)
+            for cid in np.asarray(seg.ids)[~dead]
+        ]
+
+    def doc_freq(self, term: str) -> int:
+        """How many live chunks use ``term``."""
+        df = 0
+        for seg, dead in zip(self.segments, self.deleted):
+            rows, _ = seg.postings(term)
+            df += len(rows) - int(dead[rows].sum()) if len(rows) else 0
+        return df
+
     def idf(self, term: str) -> float:
         """BM25's idf; a term the corpus never uses weighs the most."""
-        n = max(len(self.ids), 1)
-        df = self.doc_freq.get(term, 0)
+        n = max(self._size, 1)
+        df = self.doc_freq(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Chunk ids with their BM25 score, best first; only chunks sharing a term."""
-        if self._retriever is None:
+        if not self._size or k <= 0:
             return []
-        query_terms = [t for t in terms(query) if t in self.doc_freq]
-        if not query_terms:
-            return []
-        k = min(k, len(self.ids))
-        docs, scores = self._retriever.retrieve(
-            [query_terms], k=k, show_progress=False, n_threads=1
-        )
-        return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        query_terms = terms(query)  # a repeated word counts again, as in bm25s
+        idf = {t: self.idf(t) for t in set(query_terms)}
+        hits: list[tuple[float, int, int]] = []
+        for s, (seg, dead) in enumerate(zip(self.segments, self.deleted)):
+            scores = self._segment_scores(seg, query_terms, idf)
+            if scores is None:
+                continue
+            scores[dead] = 0.0
+            top = np.flatnonzero(scores > 0)
+            if len(top) > k:
+                top = top[np.argpartition(-scores[top], k - 1)[:k]]
+            hits.extend((float(scores[r]), s, int(r)) for r in top)
+        hits.sort(key=lambda h: (-h[0], h[1], h[2]))
+        return [(str(self.segments[s].ids[r]), score) for score, s, r in hits[:k]]
+
+    def _segment_scores(self, seg: Segment, query_terms, idf) -> np.ndarray | None:
+        scores = None
+        for term in query_terms:
+            rows, tfs = seg.postings(term)
+            if not len(rows):
+                continue
+            lengths = np.asarray(seg.lengths)[rows]
+            norm = K1 * ((1 - B) + B * lengths / self._avgdl)
+            if scores is None:
+                scores = np.zeros(len(seg), dtype=np.float64)
+            scores[rows] += idf[term] * tfs / (norm + tfs)
+        return scores
+
+    def updated(
+        self, remove: Iterable[str] = (), add: Iterable[ArticleChunks] = ()
+    ) -> KeywordIndex:
+        """A new index without the articles in ``remove`` (and the old versions of those in
+        ``add``), plus ``add``'s chunks as one new segment. Only ``add`` is tokenized."""
+        add = list(add)
+        gone = set(remove) | {a.doc_id for a in add}
+        deleted = [d.copy() for d in self.deleted]
+        if gone:
+            for seg, dead in zip(self.segments, deleted):
+                dead |= np.isin(seg.docs, list(gone))
+        articles = {d: key for d, key in self.articles.items() if d not in gone}
+        segments = list(self.segments)
+        chunks = [(cid, terms(text)) for a in add for cid, text in a.chunks]
+        if chunks:
+            segments.append(Segment.build(segment_name(), chunks))
+            deleted.append(np.zeros(len(chunks), dtype=bool))
+        articles.update({a.doc_id: a.key for a in add})
+        return KeywordIndex(*compacted(segments, deleted), articles)
 
     def save(self, directory: Path) -> None:
-        """Written to a sibling folder and swapped in, so a crash never leaves half an index."""
+        """New segments first, then the manifest swapped in atomically; unreferenced files go.
+
+        A crash at any point leaves the previous manifest and every segment it names intact.
+        """
         directory = Path(directory)
-        staging = directory.with_name(directory.name + ".new")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        if self._retriever is not None:
-            self._retriever.save(str(staging / "bm25"))
-        (staging / "ids.json").write_text(json.dumps(self.ids))
-        (staging / "doc_freq.json").write_text(json.dumps(self.doc_freq))
-        old = directory.with_name(directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
-            directory.rename(old)
-        staging.rename(directory)
-        shutil.rmtree(old, ignore_errors=True)
+        directory.mkdir(parents=True, exist_ok=True)
+        for seg in self.segments:
+            if not (directory / seg.name / "tfs.npy").exists():
+                staging = directory / f".{seg.name}.tmp"
+                shutil.rmtree(staging, ignore_errors=True)
+                seg.save(staging)
+                staging.rename(directory / seg.name)
+        manifest = {
+            "format": FORMAT,
+            "chunks": self._size,
+            "segments": [
+                {"name": s.name, "deleted": np.flatnonzero(d).tolist()}
+                for s, d in zip(self.segments, self.deleted)
+            ],
+            "articles": self.articles,
+        }
+        staging = directory / (MANIFEST + ".tmp")
+        staging.write_text(json.dumps(manifest))
+        os.replace(staging, directory / MANIFEST)
+        keep = {MANIFEST} | {s.name for s in self.segments}
+        for entry in directory.iterdir():
+            if entry.name not in keep:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
     @classmethod
     def load(cls, directory: Path) -> KeywordIndex | None:
-        """None when nothing (or something unreadable) is saved there."""
+        """None when nothing (or something unreadable, or an older format) is saved there."""
         directory = Path(directory)
-        try:
-            ids = json.loads((directory / "ids.json").read_text())
-            doc_freq = json.loads((directory / "doc_freq.json").read_text())
-            retriever = None
-            if ids:
-                import bm25s
+        for _ in range(2):  # a concurrent save may remove a segment between the two reads
+            try:
+                manifest = json.loads((directory / MANIFEST).read_text())
+                if manifest.get("format") != FORMAT:
+                    return None
+                segments, deleted = [], []
+                for entry in manifest["segments"]:
+                    seg = Segment.load(directory / entry["name"])
+                    dead = np.zeros(len(seg), dtype=bool)
+                    dead[np.asarray(entry["deleted"], dtype=np.int64)] = True
+                    segments.append(seg)
+                    deleted.append(dead)
+                return cls(segments, deleted, manifest["articles"])
+            except (OSError, ValueError, KeyError, IndexError):
+                continue
+        return None
 
-                retriever = bm25s.BM25.load(str(directory / "bm25"))
-        except (OSError, ValueError):
+    @staticmethod
+    def saved_size(directory: Path) -> int | None:
+        """The chunk count a saved index holds, read from its manifest alone."""
+        try:
+            return int(json.loads((Path(directory) / MANIFEST).read_text())["chunks"])
+        except (OSError, ValueError, KeyError, TypeError):
             return None
-        return cls(ids, doc_freq, retriever)
+
+
+def segment_name() -> str:
+    """Unique, so a segment folder left by a crashed save is never mistaken for a new one."""
+    return f"seg-{uuid.uuid4().hex[:16]}"
+
+
+def compacted(segments: list[Segment], deleted: list[np.ndarray]) -> tuple:
+    """Merge small or mostly deleted segments so a query visits at most ``MAX_SEGMENTS``."""
+    sizes = [len(s) - int(d.sum()) for s, d in zip(segments, deleted)]
+    parts = list(zip(segments, deleted, sizes))
+    keep = [p for p in parts if p[2] and p[1].sum() <= len(p[0]) // 2]
+    dirty = [p for p in parts if p not in keep and p[2]]
+    if len(keep) + bool(dirty) > MAX_SEGMENTS:
+        keep.sort(key=lambda p: -p[2])
+        dirty += keep[MAX_SEGMENTS - 1 :]
+        keep = keep[: MAX_SEGMENTS - 1]
+    if not dirty and len(keep) == len(parts):
+        return segments, deleted
+    if dirty:
+        merged = merge_segments(segment_name(), [(s, d) for s, d, _ in dirty])
+        keep.append((merged, np.zeros(len(merged), dtype=bool), len(merged)))
+    order = {s.name: i for i, s in enumerate(segments)}
+    keep.sort(key=lambda p: order.get(p[0].name, len(order)))
+    return [s for s, _, _ in keep], [d for _, d, _ in keep]

@@ -11,12 +11,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.answer.base import Answer, Answerer
-from rag.chunking import Chunker, minilm_token_counter
+from rag.chunking import Chunker, minilm_tokens
 from rag.conversation import require_valid_text, standalone_query, validate_history
 from rag.embedding import Embedder, make_embedder
-from rag.ingest import IngestReport, build_keyword_index, ingest
-from rag.keyword import KeywordIndex
-from rag.retrieval import HybridRetriever
+from rag.ingest import IngestReport, ingest
+from rag.keyword import ArticleChunks, KeywordIndex
+from rag.retrieval import HybridRetriever, Passage
 from rag.settings import Settings
 from rag.store import ChunkStore, open_collection
 
@@ -44,12 +44,15 @@ class Pipeline:
         store: ChunkStore,
         chunker: Chunker,
         make_answerer=None,
+        condense=None,
     ):
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self.chunker = chunker
-        self._make_answerer = make_answerer or default_answerer_factory(settings)
+        self._make_answerer = make_answerer or default_answerer_factory(settings, embedder)
+        # history + question → standalone query; a language model's when one is configured
+        self.condense = condense or default_condenser(settings)
         self._lock = threading.RLock()
         self.keywords = self._load_keywords()
         self.retriever = HybridRetriever(
@@ -63,26 +66,30 @@ class Pipeline:
 
     @property
     def ingest_marker(self) -> Path:
-        """Present while an ingest runs; left behind, it says the last one was interrupted."""
+        """Present while an ingest may have changed the store but not yet the keyword index;
+        left behind, it says the last ingest was interrupted."""
         return self.keyword_dir.with_name(self.keyword_dir.name + ".ingesting")
 
     def _load_keywords(self) -> KeywordIndex:
-        """The saved BM25 index, rebuilt from the store when it is missing, unreadable or
-        out of step (an interrupted ingest may have changed the store after it was saved)."""
-        if self.ingest_marker.exists():
+        """The saved keyword index, brought in step with the store only if it is not: when it
+        is missing or unreadable, or an interrupted ingest may have changed the store after
+        it was saved (the articles whose version differs are tokenized again)."""
+        interrupted = self.ingest_marker.exists()
+        if interrupted:
             log.warning(
-                "the last ingest into %s was interrupted: rebuilt the keyword index from what "
-                "was stored; `rag ingest` adds what is missing",
+                "the last ingest into %s was interrupted: brought the keyword index in step "
+                "with what was stored; `rag ingest` adds what is missing",
                 self.settings.data_dir,
             )
-            return self._rebuild_keywords()
         try:
             saved = KeywordIndex.load(self.keyword_dir)
-        except Exception:  # a damaged file bm25s cannot parse: the store has the truth
+        except Exception:  # a damaged file the loader did not expect: the store has the truth
             saved = None
         if saved is None and self.keyword_dir.exists():
             log.warning("keyword index in %s was unreadable: rebuilt it", self.keyword_dir)
-        if saved is not None and len(saved) and not self.store.count():
+        saved = saved or KeywordIndex()
+        stored = self.store.count()
+        if len(saved) and not stored:
             log.warning(
                 "the vector index in %s is empty but the keyword index lists %d chunks (was "
                 "it deleted or moved?): `rag ingest` rebuilds it from %s",
@@ -90,29 +97,46 @@ class Pipeline:
                 len(saved),
                 self.settings.corpus_dir,
             )
-        if saved is not None and len(saved) == self.store.count():
+        if len(saved) == stored and not interrupted:
             return saved
-        return self._rebuild_keywords()
+        # The marker stays until an ingest completes: another process may be ingesting now.
+        return self._synced_keywords(saved)
 
-    def _rebuild_keywords(self) -> KeywordIndex:
-        index = build_keyword_index(self.store)
-        index.save(self.keyword_dir)
+    def _synced_keywords(self, index: KeywordIndex) -> KeywordIndex:
+        """``index`` updated article by article to hold what the store holds, and saved.
+
+        Only articles added or changed since are tokenized; an article the store holds only
+        in part (an interrupted write) waits for the ingest that completes it.
+        """
+        indexed = {doc: a for doc, a in self.store.articles().items() if a.complete}
+        remove = [doc for doc in index.articles if doc not in indexed]
+        changed = [doc for doc, a in indexed.items() if index.articles.get(doc) != a.content_hash]
+        if remove or changed:
+            ids = {doc: [f"{doc}#{n}" for n in range(indexed[doc].n_chunks)] for doc in changed}
+            texts = self.store.texts([cid for doc_ids in ids.values() for cid in doc_ids])
+            add = [
+                ArticleChunks(doc, indexed[doc].content_hash, [(c, texts[c]) for c in ids[doc]])
+                for doc in changed
+            ]
+            index = index.updated(remove=remove, add=add)
+            index.save(self.keyword_dir)
         return index
 
     def ingest(self, corpus_dir: Path | None = None, progress: bool = False) -> IngestReport:
         corpus = Path(corpus_dir or self.settings.corpus_dir)
         with self._lock:
+            was_interrupted = self.ingest_marker.exists()
             self.ingest_marker.parent.mkdir(parents=True, exist_ok=True)
             self.ingest_marker.touch()
             try:
                 report = ingest(corpus, self.chunker, self.embedder, self.store, progress)
             except Exception:  # e.g. the embedder failed half-way: keep what was written
-                self._swap_keywords(self._rebuild_keywords())
-                self.ingest_marker.unlink()
+                self._swap_keywords(self._synced_keywords(self.keywords))
+                self.ingest_marker.unlink(missing_ok=True)
                 raise
-            if report.changed or len(self.keywords) != self.store.count():
-                self._swap_keywords(self._rebuild_keywords())
-            self.ingest_marker.unlink()  # only now are the vectors and keywords in step
+            if report.changed or was_interrupted or len(self.keywords) != self.store.count():
+                self._swap_keywords(self._synced_keywords(self.keywords))
+            self.ingest_marker.unlink(missing_ok=True)  # only now are vectors and keywords in step
         return report
 
     def _swap_keywords(self, index: KeywordIndex) -> None:
@@ -125,11 +149,18 @@ class Pipeline:
     ) -> Answer:
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
-        if self.store.count() == 0:
+        if not len(self.keywords):  # it mirrors the store, without a round trip to Chroma
             self._ingest_first()
-        query = standalone_query(question, messages)
-        passages = self.retriever.retrieve(query, top_k or self.settings.top_k)
-        return self.answerer.answer(question, passages, query=query)
+        query = self.condense(question, messages)
+        passages = self.retrieve(query, question, messages, top_k)
+        return self.answerer.answer(question, passages, query=query, history=messages)
+
+    def retrieve(
+        self, query: str, question: str, messages: list[dict], top_k: int | None
+    ) -> list[Passage]:
+        """Passages for the standalone query; a follow-up keeps the last answer's articles."""
+        prefer = cited_articles(messages, self.keywords) if query != question else frozenset()
+        return self.retriever.retrieve(query, top_k or self.settings.top_k, prefer=prefer)
 
     def _ingest_first(self) -> None:
         log.warning(
@@ -155,11 +186,11 @@ class Pipeline:
             return
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
-        if self.store.count() == 0:
+        if not len(self.keywords):  # it mirrors the store, without a round trip to Chroma
             self._ingest_first()
-        query = standalone_query(question, messages)
-        passages = self.retriever.retrieve(query, top_k or self.settings.top_k)
-        yield from stream(question, passages, query=query)
+        query = self.condense(question, messages)
+        passages = self.retrieve(query, question, messages, top_k)
+        yield from stream(question, passages, query=query, history=messages)
 
     def status(self) -> Status:
         articles = self.store.articles()
@@ -179,6 +210,15 @@ class Pipeline:
         )
 
 
+def cited_articles(messages: list[dict], keywords: KeywordIndex) -> frozenset[str]:
+    """The articles the last answer quoted: its quotes find their own chunks by keywords."""
+    said = next((m["content"] for m in reversed(messages) if m["role"] == "assistant"), "")
+    quotes = [q for q in re.split(r"\s*\[\d+\]\s*", said) if len(q.split()) >= 4]
+    return frozenset(
+        cid.split("#")[0] for quote in quotes[:3] for cid, _ in keywords.search(quote, 1)
+    )
+
+
 def validate_question(question: object, limit: int) -> str:
     if not isinstance(question, str):
         raise TypeError(f"question must be a str, not {type(question).__name__}")
@@ -189,17 +229,63 @@ def validate_question(question: object, limit: int) -> str:
             f"question is {len(question):,} characters long; the limit is {limit:,}. Shorten it."
         )
     require_valid_text(question, "question")
-    return question.strip()
+    return without_markup(question.strip())
 
 
-def default_answerer_factory(settings: Settings):
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+
+
+def without_markup(question: str) -> str:
+    """The question without HTML tags and script/style blocks (pasted markup is not what is
+    asked, and its rare words would outweigh the question's); unchanged if nothing is left."""
+    text = _TAG.sub(" ", _SCRIPT.sub(" ", question))
+    text = re.sub(r"\s{2,}", " ", text).strip()
+    return text if re.search(r"\w", text) else question
+
+
+def default_answerer_factory(settings: Settings, embedder: Embedder | None = None):
+    """keyword index → answerer: extractive offline, generative when a model is configured.
+
+    The generative answerer verifies citations with ``embedder`` and falls back to the
+    extractive answer when the model server fails.
+    """
     from rag.answer.extractive import ExtractiveAnswerer
 
-    if settings.answerer == "openai":
-        raise ValueError(
-            "RAG_ANSWERER=openai is not available in this version; use 'extractive' or 'auto'"
-        )
-    return lambda keywords: ExtractiveAnswerer(keywords, settings.abstain_threshold)
+    def extractive(keywords: KeywordIndex) -> Answerer:
+        return ExtractiveAnswerer(keywords, settings.abstain_threshold)
+
+    if settings.answerer_backend() == "extractive":
+        return extractive
+    from rag.answer.generative import GenerativeAnswerer
+
+    client = shared_chat_client(settings)
+    return lambda keywords: GenerativeAnswerer(
+        client, embedder, extractive(keywords), settings.support_threshold
+    )
+
+
+def default_condenser(settings: Settings):
+    """The offline rewrite, or condense-plus-context through the configured language model."""
+    if settings.answerer_backend() == "extractive":
+        return standalone_query
+    from rag.conversation import Condenser
+
+    return Condenser(shared_chat_client(settings))
+
+
+def shared_chat_client(settings: Settings):
+    """One client (one connection pool) per model server, for answers and condensing alike."""
+    keys = ("llm_model", "llm_base_url", "llm_api_key", "llm_timeout", "llm_deadline")
+    keys += ("llm_retries", "llm_backoff", "llm_max_tokens")
+    return _chat_client_for(settings.model_dump_json(include=set(keys)))
+
+
+@lru_cache(maxsize=4)
+def _chat_client_for(llm_settings_json: str):
+    from rag.llm import ChatClient
+
+    return ChatClient.from_settings(Settings.model_validate_json(llm_settings_json))
 
 
 def build_pipeline(settings: Settings | None = None, embedder: Embedder | None = None) -> Pipeline:
@@ -208,18 +294,21 @@ def build_pipeline(settings: Settings | None = None, embedder: Embedder | None =
         settings=settings,
         embedder=embedder or shared_embedder(settings),
         store=ChunkStore(open_collection(settings)),
-        chunker=Chunker(settings.chunk_size, settings.chunk_overlap, minilm_token_counter()),
+        chunker=Chunker(settings.chunk_size, settings.chunk_overlap, minilm_tokens),
     )
 
 
 def shared_embedder(settings: Settings) -> Embedder:
     """One embedder per model per process, however many settings variants use it."""
-    return _embedder_for(settings.embedder, settings.embed_model, settings.embed_base_url)
+    s = settings
+    return _embedder_for(s.embedder, s.embed_model, s.embed_base_url, str(s.data_dir))
 
 
 @lru_cache(maxsize=4)
-def _embedder_for(kind: str, model: str, base_url: str | None) -> Embedder:
-    return make_embedder(Settings(embedder=kind, embed_model=model, embed_base_url=base_url))
+def _embedder_for(kind: str, model: str, base_url: str | None, data_dir: str) -> Embedder:
+    return make_embedder(
+        Settings(embedder=kind, embed_model=model, embed_base_url=base_url, data_dir=data_dir)
+    )
 
 
 @lru_cache(maxsize=8)

@@ -10,6 +10,7 @@ from rag.keyword import KeywordIndex
 from rag.store import ChunkStore, StoredChunk
 
 Mode = Literal["hybrid", "dense", "bm25"]
+PREFERRED_EXTRA = 2
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,21 @@ class HybridRetriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
 
-    def retrieve(self, query: str, k: int, mode: Mode | None = None) -> list[Passage]:
+    def retrieve(
+        self, query: str, k: int, mode: Mode | None = None, prefer: frozenset[str] = frozenset()
+    ) -> list[Passage]:
+        """The top ``k`` chunks, plus the best few more of the ``prefer`` articles (the ones a
+        follow-up's previous answer cited), so those stay candidates."""
         query_vector = self.embedder.embed([query])[0]
         # The reads below must see one state of the store: an article an ingest is
         # replacing is either wholly old or wholly new to them, never a mix.
         with self.store.reading():
-            return self._ranked(query, query_vector, k, mode or self.mode)
+            return self._ranked(query, query_vector, k, mode or self.mode, prefer)
 
-    def _ranked(self, query: str, query_vector: list[float], k: int, mode: Mode) -> list[Passage]:
-        dense_hits = self.store.query(query_vector, self.candidates)
+    def _ranked(
+        self, query: str, query_vector: list[float], k: int, mode: Mode, prefer: frozenset[str]
+    ) -> list[Passage]:
+        dense_hits = self.store.query(query_vector, self.candidates) if mode != "bm25" else []
         bm25_hits = self.keywords.search(query, self.candidates)
         dense = {stored.id: score for stored, score in dense_hits}
         bm25 = dict(bm25_hits)
@@ -71,7 +78,10 @@ class HybridRetriever:
             "hybrid": [[stored.id for stored, _ in dense_hits], [cid for cid, _ in bm25_hits]],
         }[mode]
         fused = fuse_rankings(rankings, self.rrf_k)
-        top = sorted(fused, key=lambda cid: (-fused[cid], -dense.get(cid, -1.0)))[:k]
+        ranked = sorted(fused, key=lambda cid: (-fused[cid], -dense.get(cid, -1.0)))
+        top = ranked[:k]
+        kept = [cid for cid in ranked[k:] if cid.split("#")[0] in prefer][:PREFERRED_EXTRA]
+        top += kept
         stored = {s.id: s for s, _ in dense_hits}
         missing = [cid for cid in top if cid not in stored]
         stored.update(self.store.get(missing))

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MINILM = "all-MiniLM-L6-v2"
@@ -15,7 +15,7 @@ MINILM = "all-MiniLM-L6-v2"
 class Settings(BaseSettings):
     """Everything the pipeline can be configured with; tests build their own."""
 
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", populate_by_name=True)
 
     corpus_dir: Path = Path("seeds")
     data_dir: Path = Path(".rag")
@@ -26,8 +26,25 @@ class Settings(BaseSettings):
     embed_model: str = MINILM
     embed_base_url: str | None = None
 
+    # auto: the OpenAI-compatible answerer when a key or base URL is set, else extractive.
     answerer: Literal["auto", "extractive", "openai"] = "auto"
     llm_model: str = "gpt-4o-mini"
+    llm_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("RAG_LLM_BASE_URL", "OPENAI_BASE_URL")
+    )
+    llm_api_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("RAG_LLM_API_KEY", "OPENAI_API_KEY"),
+        repr=False,
+    )
+    llm_timeout: float = Field(default=30.0, gt=0, le=600)  # seconds per request or chunk
+    llm_deadline: float = Field(default=120.0, gt=0, le=3600)  # seconds per answer, retries in
+    llm_retries: int = Field(default=2, ge=0, le=5)  # after a timeout, 429 or 5xx
+    llm_backoff: float = Field(default=0.5, ge=0, le=30)  # first retry's wait; doubles
+    llm_max_tokens: int = Field(default=400, ge=16, le=8192)
+    # An answer sentence counts as backed by a source sentence at or above this support
+    # (calibrated similarity plus word overlap); see rag/verify.py and eval/calibrate_support.py.
+    support_threshold: float = Field(default=0.65, ge=0.0, le=1.0)
 
     # Measured on eval/ (README): BM25 alone beat hybrid and dense on these questions.
     retrieval: Literal["hybrid", "dense", "bm25"] = "bm25"
@@ -42,6 +59,22 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
     max_question_chars: int = 2000
 
+    # The web UI (`rag serve`): local-only unless told otherwise; optional login "user:password".
+    ui_host: str = "127.0.0.1"
+    ui_port: int = Field(default=7860, ge=1, le=65535)
+    # Left out of dumps: ask() keys its pipeline cache on the settings' JSON.
+    ui_auth: SecretStr | None = Field(default=None, exclude=True)
+
+    @field_validator("ui_auth")
+    @classmethod
+    def _auth_is_user_colon_password(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        user, _, password = value.get_secret_value().partition(":")
+        if not user or not password:
+            raise ValueError("RAG_UI_AUTH must look like user:password (both non-empty)")
+        return value
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
@@ -50,6 +83,18 @@ class Settings(BaseSettings):
                 f"({self.chunk_size})"
             )
         return self
+
+    def answerer_backend(self) -> Literal["extractive", "openai"]:
+        """What ``auto`` resolves to: a generative model only when one is configured."""
+        if self.answerer != "auto":
+            return self.answerer
+        return "openai" if self.llm_api_key or self.llm_base_url else "extractive"
+
+    def ui_credentials(self) -> tuple[str, str] | None:
+        if self.ui_auth is None:
+            return None
+        user, _, password = self.ui_auth.get_secret_value().partition(":")
+        return user, password
 
     def chroma_is_remote(self) -> bool:
         return self.chroma_host is not None

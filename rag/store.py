@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from rag.chunking import Chunk
@@ -169,15 +169,21 @@ def check_readable(collection) -> None:
 
 
 class ChunkStore:
-    """Chunks of whole articles: an article is written (or removed) in one locked step, so
-    a reader inside ``reading()`` sees each article complete in one version, or absent."""
+    """Chunks of whole articles: articles are written (or removed) in one locked step, so a
+    reader inside ``reading()`` sees each article complete in one version, or absent.
+
+    Writes go through llama-index's ChromaVectorStore; reads ask the collection directly,
+    so answering a question never imports llama-index (seconds of a cold start)."""
 
     def __init__(self, collection):
+        self._collection = collection
+        self._lock = ReadWriteLock()
+
+    @cached_property
+    def _vectors(self):
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        self._collection = collection
-        self._vectors = ChromaVectorStore(chroma_collection=collection)
-        self._lock = ReadWriteLock()
+        return ChromaVectorStore(chroma_collection=self._collection)
 
     def reading(self):
         """Hold while making several reads that must agree (a query, then a get)."""
@@ -193,68 +199,76 @@ class ChunkStore:
     def replace_article(
         self, article: Article, chunks: list[Chunk], embeddings: list[list[float]]
     ) -> None:
-        """The article's old chunks out and its new ones in, with no reader in between.
+        self.replace_articles([(article, chunks, embeddings)])
 
-        One Chroma delete then one add: a crash between them leaves the article absent
-        (re-added by the next ingest), never half present.
+    def replace_articles(
+        self,
+        items: list[tuple[Article, list[Chunk], list[list[float]]]],
+        stored: Iterable[str] | None = None,
+    ) -> None:
+        """The articles' old chunks out and their new ones in, with no reader in between.
+
+        ``stored`` names the articles that may have chunks stored (default: all of them); the
+        others need no delete. One Chroma delete then one add, whatever the number of articles
+        (a call costs tens of ms whatever its size): a crash between them leaves those
+        articles absent (re-added by the next ingest), never half present.
         """
+        docs = [a.id for a, _, _ in items]
+        old = docs if stored is None else sorted(set(docs) & set(stored))
         with self._lock.writing():
-            self._vectors.delete(ref_doc_id=article.id)
-            self.add(article, chunks, embeddings)
+            if old:
+                self._collection.delete(where={"doc_id": {"$in": old}})
+            self.add_articles(items)
 
     def add(self, article: Article, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        self.add_articles([(article, chunks, embeddings)])
 
+    def add_articles(self, items: list[tuple[Article, list[Chunk], list[list[float]]]]) -> None:
+        """Several whole articles in one write; :meth:`replace_articles` is the locked one."""
         nodes = [
-            TextNode(
-                id_=chunk.id,
-                text=chunk.text,
-                embedding=embedding,
-                start_char_idx=chunk.start,
-                end_char_idx=chunk.end,
-                metadata={
-                    "doc_id": article.id,
-                    "n": chunk.n,
-                    "start": chunk.start,
-                    "title": article.title,
-                    "date": article.date or "",
-                    "outlet": article.outlet or "",
-                    "content_hash": article.content_hash,
-                    "n_chunks": len(chunks),
-                },
-                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.id)},
-            )
-            for chunk, embedding in zip(chunks, embeddings, strict=True)
+            node
+            for article, chunks, vectors in items
+            for node in nodes_of(article, chunks, vectors)
         ]
         if nodes:
             self._vectors.add(nodes)
 
     def delete_article(self, doc_id: str) -> None:
         with self._lock.writing():
-            self._vectors.delete(ref_doc_id=doc_id)
+            self._collection.delete(where={"doc_id": doc_id})
 
     def articles(self) -> dict[str, IndexedArticle]:
-        """What the store holds, per article: read back from chunk metadata, the source of truth."""
-        seen: dict[str, list] = {}
-        for meta in self._metadatas():
-            versions, numbers = seen.setdefault(meta["doc_id"], [set(), []])
-            versions.add((meta["content_hash"], int(meta["n_chunks"])))
-            numbers.append(int(meta["n"]))
-        return {doc: indexed_article(doc, v, ns) for doc, (v, ns) in seen.items()}
+        """What the store holds, per article: read back from the store, the source of truth.
 
-    def _pages(self, include: list[str], page: int = 5000) -> Iterator[dict]:
+        Chunk ids say which chunks of an article are stored; each article's first chunk says
+        its hash and how many there should be (reading every chunk's metadata would be ten
+        times slower). An article whose first chunk is missing counts as incomplete, and one
+        whose chunk numbers are not 0..n-1 as mixed. (Chunks of two versions under the same
+        ids cannot arise: every write deletes an article's old chunks before adding new ones.)
+        """
+        numbers: dict[str, list[int]] = {}
+        for batch in self._pages([]):
+            for cid in batch["ids"]:
+                doc, _, n = cid.rpartition("#")
+                numbers.setdefault(doc, []).append(int(n))
+        firsts = {
+            meta["doc_id"]: meta
+            for batch in self._pages(["metadatas"], where={"n": 0})
+            for meta in batch["metadatas"]
+        }
+        return {doc: indexed_article(doc, firsts.get(doc), ns) for doc, ns in numbers.items()}
+
+    def _pages(
+        self, include: list[str], page: int = 5000, where: dict | None = None
+    ) -> Iterator[dict]:
         """The whole collection, a page at a time (Chroma caps what one get returns)."""
         offset = 0
         while True:
-            batch = self._collection.get(include=include, limit=page, offset=offset)
+            batch = self._collection.get(include=include, limit=page, offset=offset, where=where)
             yield batch
             if len(batch["ids"]) < page:
                 return
             offset += page
-
-    def _metadatas(self) -> Iterator[dict]:
-        for batch in self._pages(["metadatas"]):
-            yield from batch["metadatas"]
 
     def all_chunks(self) -> Iterator[StoredChunk]:
         for batch in self._pages(["metadatas", "documents"]):
@@ -262,13 +276,24 @@ class ChunkStore:
                 yield stored_chunk(cid, text, meta)
 
     def get(self, ids: list[str]) -> dict[str, StoredChunk]:
-        if not ids:
-            return {}
-        batch = self._collection.get(ids=ids, include=["metadatas", "documents"])
-        return {
-            cid: stored_chunk(cid, text, meta)
-            for cid, text, meta in zip(batch["ids"], batch["documents"], batch["metadatas"])
-        }
+        found: dict[str, StoredChunk] = {}
+        for start in range(0, len(ids), 5000):
+            batch = self._collection.get(
+                ids=ids[start : start + 5000], include=["metadatas", "documents"]
+            )
+            found.update(
+                (cid, stored_chunk(cid, text, meta))
+                for cid, text, meta in zip(batch["ids"], batch["documents"], batch["metadatas"])
+            )
+        return found
+
+    def texts(self, ids: list[str]) -> dict[str, str]:
+        """Chunk texts alone (what the keyword index needs), for any number of ids."""
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 5000):
+            batch = self._collection.get(ids=ids[start : start + 5000], include=["documents"])
+            found.update(zip(batch["ids"], batch["documents"]))
+        return found
 
     def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
         if not ids:
@@ -277,28 +302,58 @@ class ChunkStore:
         return dict(zip(batch["ids"], batch["embeddings"]))
 
     def query(self, embedding: list[float], k: int) -> list[tuple[StoredChunk, float]]:
-        """Nearest chunks with their cosine similarity, best first."""
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
-        k = min(k, self.count())
+        """Nearest chunks with their cosine similarity, best first (fewer if the store is small)."""
         if k <= 0:
             return []
-        result = self._vectors.query(
-            VectorStoreQuery(query_embedding=embedding, similarity_top_k=k)
+        result = self._collection.query(
+            query_embeddings=[embedding],
+            n_results=k,
+            include=["documents", "metadatas", "distances"],
         )
-        hits = []
-        for node, similarity in zip(result.nodes, result.similarities):
-            # ChromaVectorStore reports exp(-distance); cosine distance is 1 - cos.
-            cosine = 1.0 + math.log(max(similarity, 1e-12))
-            hits.append((stored_chunk(node.node_id, node.get_content(), node.metadata), cosine))
-        return hits
+        # The collection's space is cosine: distance = 1 - cosine similarity.
+        return [
+            (stored_chunk(cid, text, meta), 1.0 - distance)
+            for cid, text, meta, distance in zip(
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+            )
+        ]
 
 
-def indexed_article(
-    doc_id: str, versions: set[tuple[str, int]], numbers: list[int]
-) -> IndexedArticle:
-    content_hash, n_chunks = min(versions)
-    mixed = len(versions) > 1 or sorted(numbers) != list(range(len(numbers)))
+def nodes_of(article: Article, chunks: list[Chunk], embeddings: list[list[float]]) -> list:
+    """llama-index TextNodes carrying the metadata :func:`stored_chunk` reads back."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    return [
+        TextNode(
+            id_=chunk.id,
+            text=chunk.text,
+            embedding=embedding,
+            start_char_idx=chunk.start,
+            end_char_idx=chunk.end,
+            metadata={
+                "doc_id": article.id,
+                "n": chunk.n,
+                "start": chunk.start,
+                "title": article.title,
+                "date": article.date or "",
+                "outlet": article.outlet or "",
+                "content_hash": article.content_hash,
+                "n_chunks": len(chunks),
+            },
+            relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.id)},
+        )
+        for chunk, embedding in zip(chunks, embeddings, strict=True)
+    ]
+
+
+def indexed_article(doc_id: str, first: dict | None, numbers: list[int]) -> IndexedArticle:
+    """From the article's first chunk's metadata (None if it is missing) and stored numbers."""
+    content_hash = first["content_hash"] if first else ""
+    n_chunks = int(first["n_chunks"]) if first else 0
+    mixed = sorted(numbers) != list(range(len(numbers)))
     return IndexedArticle(doc_id, content_hash, n_chunks, len(numbers), mixed)
 
 

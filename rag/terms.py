@@ -43,9 +43,11 @@ def terms(text: str) -> list[str]:
     """Stemmed content words in order (stop words dropped, possessives stripped)."""
     text = re.sub(r"\bUS\b", "usa", text)
     words = []
-    for match in _WORD.finditer(normalize(text)):
-        word = re.sub(r"['’]s$", "", match.group())
-        for part in word.split("-") if "-" in word and not word[0].isdigit() else [word]:
-            if part and part not in STOPWORDS:
-                words.append(part)
+    for word in _WORD.findall(normalize(text)):
+        if word.endswith(("'s", "’s")):  # a possessive
+            word = word[:-2]
+        if "-" in word and not word[0].isdigit():
+            words.extend(part for part in word.split("-") if part and part not in STOPWORDS)
+        elif word not in STOPWORDS:
+            words.append(word)
     return _stemmer().stemWords(words)

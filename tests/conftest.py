@@ -59,10 +59,10 @@ class HashingEmbedder:
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_rag_environment():
-    """RAG_* variables of whoever runs the tests must not change what the tests build."""
+    """RAG_* and OPENAI_* variables of whoever runs the tests must not change what they build."""
     with pytest.MonkeyPatch.context() as mp:
         for key in list(os.environ):
-            if key.upper().startswith("RAG_"):
+            if key.upper().startswith("RAG_") or key in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
                 mp.delenv(key)
         yield
 

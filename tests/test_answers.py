@@ -266,3 +266,25 @@ def test_public_ask(same_model):
     )
     assert "Ambassador" in follow_up.query
     assert AMBASSADOR in {c.doc_id for c in follow_up.citations}
+
+
+@pytest.mark.parametrize(
+    "question, versions",
+    [
+        ("When did Biden meet Scholz, Macron and Starmer?", ("18 October", "October 16")),
+        ("Which member number would Ukraine be in NATO, according to Rutte?", ("34th", "33rd")),
+    ],
+)
+def test_disagreeing_articles_show_both_versions_each_cited(qa, question, versions):
+    answer = qa.ask(question)
+    assert answer.text.startswith("The articles differ:")
+    quoting = [[c for c in answer.citations if v in c.quote] for v in versions]
+    assert all(quoting), answer.text
+    assert {c.doc_id for c in quoting[0]} != {c.doc_id for c in quoting[1]}
+    for c in answer.citations:
+        assert f"[{c.number}]" in answer.text
+
+
+def test_agreeing_articles_are_not_called_different(qa):
+    answer = qa.ask("Who is the US Ambassador to NATO?")
+    assert "differ" not in answer.text

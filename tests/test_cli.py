@@ -28,7 +28,7 @@ def test_help_exits_zero_and_lists_the_subcommands(capsys):
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("ingest", "ask", "chat", "status"):
+    for command in ("ingest", "ask", "chat", "serve", "status"):
         assert command in out
 
 
@@ -92,7 +92,7 @@ def test_ingest_of_a_missing_corpus_exits_2_and_names_the_setting(monkeypatch, t
     assert "RAG_CORPUS_DIR" in err
 
 
-HEAVY = ("torch", "sentence_transformers", "chromadb", "llama_index")
+HEAVY = ("torch", "sentence_transformers", "chromadb", "llama_index", "gradio")
 
 
 @pytest.mark.parametrize("statement", ["import rag", "import rag, rag.cli"])

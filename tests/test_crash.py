@@ -27,9 +27,10 @@ from embedding_server import MODEL, EmbeddingServer
 from synthetic import write_articles
 
 import rag
+import rag.keyword
 import rag.pipeline
 from rag.corpus import load_corpus
-from rag.keyword import KeywordIndex
+from rag.keyword import MANIFEST, KeywordIndex
 from rag.store import ChunkStore
 
 AMBASSADOR = "001_5e5283315bc32363"
@@ -215,10 +216,13 @@ def test_killed_between_an_articles_delete_and_add_leaves_it_absent_not_half(
     data = tmp_path / "data"
     pipeline = open_pipeline(small_corpus, data)
     pipeline.ingest()
+    changed = set()
     for path in small_corpus.glob("syn_*.txt"):  # every article changes: each is replaced
         path.write_text(path.read_text(encoding="utf-8") + "Talks resumed.\n", encoding="utf-8")
+        changed.add(path.stem)
     with monkeypatch.context() as patch:
-        kill_on_call(patch, ChunkStore, "add", 3)  # the 3rd replaced article: deleted, not added
+        # The first replacing write: its articles' old chunks deleted, the new ones not added.
+        kill_on_call(patch, ChunkStore, "add_articles", 1)
         with pytest.raises(Killed):
             pipeline.ingest()
 
@@ -226,8 +230,10 @@ def test_killed_between_an_articles_delete_and_add_leaves_it_absent_not_half(
 
     indexed = restarted.store.articles()
     assert all(a.complete for a in indexed.values())
-    assert len(indexed) == 12  # 13 articles, one absent: the one between delete and add
-    assert restarted.status().articles == 12
+    absent = {a.id for a in load_corpus(small_corpus).articles} - set(indexed)
+    assert absent and absent <= changed  # absent between delete and add, not half present
+    assert len(indexed) == 13 - len(absent)
+    assert restarted.status().articles == len(indexed)
     assert_keywords_in_step(restarted)
     restarted.ingest()
     assert_index_matches_corpus(restarted, small_corpus)
@@ -267,26 +273,30 @@ def test_killed_half_way_through_saving_the_keyword_index(
     data = tmp_path / "data"
     pipeline = open_pipeline(small_corpus, data)
     pipeline.ingest()
+    before = sorted(KeywordIndex.load(pipeline.keyword_dir).ids)
     write_articles(small_corpus, 3, seed=5, first=50)
-    real_rename = Path.rename
+    real_replace = os.replace
 
-    def rename(self, target):
-        if Path(target) == pipeline.keyword_dir:  # the old index moved aside, the new not in
-            raise Killed("between the two renames")
-        return real_rename(self, target)
+    def replace(source, target):
+        if Path(target).name == MANIFEST:  # the new segment written, the manifest not swapped
+            raise Killed("before the manifest is swapped in")
+        return real_replace(source, target)
 
     with monkeypatch.context() as patch:
-        patch.setattr(Path, "rename", rename)
+        patch.setattr(rag.keyword.os, "replace", replace)
         with pytest.raises(Killed):
             pipeline.ingest()
-    assert not pipeline.keyword_dir.exists()
+    assert sorted(KeywordIndex.load(pipeline.keyword_dir).ids) == before  # the old one, whole
 
     restarted = open_pipeline(small_corpus, data)
 
     assert_index_matches_corpus(restarted, small_corpus)
     restarted.ingest()
     siblings = {p.name for p in pipeline.keyword_dir.parent.iterdir()}
-    assert siblings == {pipeline.keyword_dir.name}  # no .new, .old or marker left behind
+    assert siblings == {pipeline.keyword_dir.name}  # no marker left behind
+    saved = KeywordIndex.load(pipeline.keyword_dir)
+    inside = {p.name for p in pipeline.keyword_dir.iterdir()}
+    assert inside == {MANIFEST} | {seg.name for seg in saved.segments}  # no orphan segment
 
 
 class FailingEmbedder(HashingEmbedder):

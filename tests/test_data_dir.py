@@ -116,18 +116,20 @@ def test_truncated_database_is_a_clear_error_not_a_traceback(damaged: Path, caps
     assert err.startswith("error: The index in") and "rag ingest --rebuild" in err
 
 
-@pytest.mark.parametrize(
-    "damage",
-    ["ids.json", "doc_freq.json", "bm25/params.index.json", "bm25/data.csc.index.npy", "all"],
-)
+@pytest.mark.parametrize("damage", ["manifest.json", "ids.npy", "vocab.npy", "tfs.npy", "all"])
 def test_damaged_keyword_files_are_rebuilt_from_the_vectors_with_a_warning(
     damaged: Path, pristine, damage: str, capsys, caplog
 ):
     keyword_dir = damaged / pristine["keyword_dir"]
-    if damage == "all":
-        shutil.rmtree(keyword_dir / "bm25")
-    else:
+    segments = [p for p in keyword_dir.iterdir() if p.is_dir()]
+    assert segments
+    if damage == "all":  # every segment gone, the manifest naming them left
+        for segment in segments:
+            shutil.rmtree(segment)
+    elif damage == "manifest.json":
         garble(keyword_dir / damage)
+    else:
+        garble(segments[0] / damage)
     caplog.set_level(logging.WARNING, logger="rag")
 
     assert status_counts(capsys) == pristine["counts"]

@@ -50,7 +50,17 @@ def test_settings_read_rag_environment_variables(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "bad", [{"chunk_size": 251}, {"top_k": 0}, {"retrieval": "magic"}, {"abstain_threshold": 2}]
+    "bad",
+    [
+        {"chunk_size": 251},
+        {"top_k": 0},
+        {"retrieval": "magic"},
+        {"abstain_threshold": 2},
+        {"answerer": "magic"},
+        {"llm_timeout": 0},
+        {"llm_retries": 99},
+        {"support_threshold": 1.5},
+    ],
 )
 def test_out_of_range_settings_are_rejected(bad: dict):
     with pytest.raises(pydantic.ValidationError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from rag.citations import Citation
+from rag.citations import Citation, Verification
 
 if TYPE_CHECKING:
     from rag.retrieval import Passage
@@ -22,6 +22,8 @@ class Answer:
     passages: list[Passage] = field(default_factory=list, repr=False)
     unsupported: list[str] = field(default_factory=list)
     notice: str | None = None
+    # Set by generative answerers: what the citation check kept, repaired and removed.
+    verification: Verification | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -31,6 +33,7 @@ class Answer:
             "query": self.query,
             "unsupported": list(self.unsupported),
             "notice": self.notice,
+            "verification": self.verification.to_dict() if self.verification else None,
             "passages": [
                 {
                     "chunk_id": p.chunk.id,
@@ -51,9 +54,16 @@ def abstention(query: str, passages: list[Passage] | None = None) -> Answer:
 
 
 class Answerer(Protocol):
-    """A backend. Generative ones may also offer ``stream(question, passages, query)``
+    """A backend. Generative ones may also offer ``stream(question, passages, query, history)``
     yielding text pieces and then the final ``Answer`` (see ``Pipeline.ask_stream``)."""
 
-    def answer(self, question: str, passages: list[Passage], query: str | None = None) -> Answer:
-        """Answer ``question`` from ``passages`` only; ``query`` is the standalone form used."""
+    def answer(
+        self,
+        question: str,
+        passages: list[Passage],
+        query: str | None = None,
+        history: list[dict] | None = None,
+    ) -> Answer:
+        """Answer ``question`` from ``passages`` only; ``query`` is the standalone form used,
+        ``history`` the validated conversation so far."""
         ...

@@ -1,0 +1,372 @@
+"""Citation verification: every [n] a model writes is checked against the source it names.
+
+An answer sentence is *supported* by a span of a retrieved chunk (one sentence, or two
+adjacent ones) when the calibrated embedding similarity and the share of the sentence's
+content words found in the span together reach the threshold. A marker whose source does
+not support its sentence (or does not exist) is moved to the retrieved source that does,
+or dropped; a sentence nothing supports keeps no marker and is reported. Markers are
+renumbered in order of first use and each citation quotes the exact supporting span.
+
+``MarkerResolver`` does this incrementally, so a stream shows resolved markers as each
+sentence completes, and the joined stream equals the final answer text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answer.base import ABSTAIN_TEXT
+from rag.citations import Citation, Verification
+from rag.embedding import Embedder
+from rag.retrieval import Passage
+from rag.sentences import split_sentences
+from rag.terms import terms
+
+# Cosine between MiniLM vectors, mapped onto 0..1. On eval/support_pairs.jsonl a paraphrase
+# of a source sentence scores 0.60-0.99 (median 0.84), a near miss on the same article
+# 0.30-0.87 (median 0.53); eval/calibrate_support.py sweeps these and the threshold.
+SIMILARITY_FLOOR = 0.25
+SIMILARITY_CEILING = 0.8
+MEANING_WEIGHT = 0.5
+NUMBER_PENALTY = 0.5  # a number in the sentence that the span does not hold
+PAIR_PENALTY = 0.95  # a single sentence beats two adjacent ones that score the same
+MIN_PART_TERMS = 3  # a clause checked on its own needs this many content words
+
+# [1], [1, 3], [1; 3], [Source 2], [^2] (a footnote); several in a row are read one by one.
+_MARKER = re.compile(
+    r"\[\^?\s*(?:sources?\s*)?(\d{1,3}(?:\s*[,;]\s*(?:sources?\s*)?\d{1,3})*)\s*\]",
+    re.IGNORECASE,
+)
+_PARTIAL_MARKER = re.compile(r"\[\^?[\w\s,;]{0,24}", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of a retrieved chunk a citation can quote: one sentence or two adjacent."""
+
+    number: int  # the source number the prompt gave its passage
+    passage: Passage
+    start: int  # article offsets
+    end: int
+    text: str
+    terms: frozenset[str]
+    numbers: frozenset[str]
+    pair: bool
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.passage.chunk.doc_id, self.start, self.end)
+
+
+class SourceIndex:
+    """The candidate spans of the numbered passages, embedded once per answer."""
+
+    def __init__(self, passages: list[Passage], embedder: Embedder | None, threshold: float):
+        self.passages = passages
+        self.embedder = embedder
+        self.threshold = threshold
+        self.spans = [s for n, p in enumerate(passages, start=1) for s in passage_spans(n, p)]
+        self._vectors = self._embed([s.text for s in self.spans])
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def _embed(self, texts: list[str]) -> np.ndarray | None:
+        if self.embedder is None or not texts:
+            return None
+        return np.asarray(self.embedder.embed(texts), dtype=np.float32)
+
+    def scores(self, text: str) -> np.ndarray:
+        """Support of ``text`` by every span, in ``self.spans`` order."""
+        return self.scores_many([text])[0]
+
+    def scores_many(self, texts: list[str]) -> list[np.ndarray]:
+        """``scores`` for several texts with one embedding call."""
+        vectors = self._embed(texts)
+        rows = []
+        for i, text in enumerate(texts):
+            words = set(terms(text))
+            digits = set(_NUMBER.findall(text))
+            meaning = vectors is not None and self._vectors is not None
+            cosines = self._vectors @ vectors[i] if meaning else np.zeros(len(self.spans))
+            rows.append(
+                np.array(
+                    [
+                        support(words, digits, span, float(cosine), meaning)
+                        for span, cosine in zip(self.spans, cosines)
+                    ]
+                )
+            )
+        return rows
+
+    def best(self, scores: np.ndarray, number: int | None = None) -> tuple[Span | None, float]:
+        """The best-supporting span (within source ``number`` when given) and its score."""
+        best, top = None, -1.0
+        for span, score in zip(self.spans, scores):
+            if (number is None or span.number == number) and score > top:
+                best, top = span, float(score)
+        return best, top
+
+
+def passage_spans(number: int, passage: Passage) -> list[Span]:
+    chunk = passage.chunk
+    sentences = split_sentences(chunk.text, offset=chunk.start)
+    ranges = [(s, e, False) for s, e in sentences]
+    ranges += [(a[0], b[1], True) for a, b in zip(sentences, sentences[1:])]
+    spans = []
+    for start, end, pair in ranges:
+        text = chunk.text[start - chunk.start : end - chunk.start]
+        spans.append(
+            Span(
+                number,
+                passage,
+                start,
+                end,
+                text,
+                frozenset(terms(text)),
+                frozenset(_NUMBER.findall(text)),
+                pair,
+            )
+        )
+    return spans
+
+
+def support(words: set[str], digits: set[str], span: Span, cosine: float, meaning: bool) -> float:
+    """How well ``span`` backs a sentence: calibrated similarity plus word overlap, 0..1."""
+    if not words:
+        return 0.0
+    # +1: a one-word "sentence" found in a span is weak evidence that the span states it
+    overlap = len(words & span.terms) / (len(words) + 1)
+    if meaning:
+        calibrated = (cosine - SIMILARITY_FLOOR) / (SIMILARITY_CEILING - SIMILARITY_FLOOR)
+        calibrated = min(max(calibrated, 0.0), 1.0)
+        score = MEANING_WEIGHT * calibrated + (1 - MEANING_WEIGHT) * overlap
+    else:
+        score = overlap
+    if digits - span.numbers:
+        score *= NUMBER_PENALTY
+    return score * PAIR_PENALTY if span.pair else score
+
+
+def is_abstention(sentence: str) -> bool:
+    """The fixed abstention sentence, or a sentence that opens with it."""
+    plain = sentence.replace("’", "'").strip().lower()
+    return plain.startswith(ABSTAIN_TEXT.lower().rstrip(".")) or plain.startswith(
+        "the articles do not say"
+    )
+
+
+@dataclass
+class Resolution:
+    """A verified answer: text with renumbered markers, citations, and what was changed."""
+
+    text: str
+    citations: list[Citation]
+    unsupported: list[str]
+    verification: Verification
+    abstained: bool
+
+
+class MarkerResolver:
+    """Feed it the model's text piece by piece; it hands back verified text as it can.
+
+    Text is released up to the last non-space character (a marker may still follow);
+    a sentence's markers are decided once the next sentence starts, or at ``close``.
+    """
+
+    def __init__(self, sources: SourceIndex):
+        self.sources = sources
+        self._raw = ""  # a marker that may still be arriving ("[1" without its "]")
+        self._clean = ""  # the model's text without its markers
+        self._marks: list[tuple[int, tuple[int, ...]]] = []  # (position in _clean, numbers)
+        self._decided = 0  # sentences whose markers are settled
+        self._emitted = 0  # characters of _clean released
+        self._out: list[str] = []
+        self._numbers: dict[tuple[str, int, int], int] = {}
+        self._citations: list[Citation] = []
+        self._unsupported: list[str] = []
+        self._abstentions = 0
+        self._counts = dict.fromkeys(("markers", "kept", "repaired", "removed", "added"), 0)
+
+    def feed(self, piece: str) -> str:
+        self._parse(self._raw + piece, final=False)
+        return self._release(final=False)
+
+    def close(self) -> tuple[str, Resolution]:
+        """The last text piece and the verified answer."""
+        self._parse(self._raw, final=True)
+        tail = self._release(final=True)
+        text = "".join(self._out).strip()
+        sentences = len(split_sentences(self._clean))
+        abstained = sentences == 0 or (self._abstentions == sentences and not self._citations)
+        verification = Verification(**self._counts, unsupported=len(self._unsupported))
+        if abstained:
+            return tail, Resolution(ABSTAIN_TEXT, [], [], verification, True)
+        return tail, Resolution(
+            text, list(self._citations), list(self._unsupported), verification, False
+        )
+
+    def _parse(self, raw: str, final: bool) -> None:
+        """Move text into ``_clean`` and markers into ``_marks``; keep a partial marker raw."""
+        i = 0
+        while i < len(raw):
+            bracket = raw.find("[", i)
+            if bracket < 0:
+                self._clean += raw[i:]
+                i = len(raw)
+                break
+            self._clean += raw[i:bracket]
+            match = _MARKER.match(raw, bracket)
+            if match:
+                self._clean = self._clean.rstrip()
+                numbers = tuple(int(n) for n in _NUMBER.findall(match.group(1)))
+                self._marks.append((len(self._clean), numbers))
+                i = match.end()
+                continue
+            partial = _PARTIAL_MARKER.fullmatch(raw, bracket)
+            if partial and not final:
+                self._raw = raw[bracket:]
+                return
+            self._clean += "["
+            i = bracket + 1
+        self._raw = ""
+
+    def _release(self, final: bool) -> str:
+        if self._emitted == 0:  # never release leading blanks
+            self._emitted = len(self._clean) - len(self._clean.lstrip())
+        spans = split_sentences(self._clean)
+        starts = [s for s, _ in spans]
+        complete = len(spans) if final else len(spans) - 1
+        pieces = []
+        for i in range(self._decided, complete):
+            start, end = spans[i]
+            marks = [m for m in self._marks if owner(starts, m[0]) == i]
+            pieces.append(self._clean[self._emitted : end] + self._decide(start, end, marks))
+            self._emitted = end
+            self._decided = i + 1
+        visible = len(self._clean.rstrip())
+        if visible > self._emitted:
+            pieces.append(self._clean[self._emitted : visible])
+            self._emitted = visible
+        released = "".join(pieces)
+        self._out.append(released)
+        return released
+
+    def _decide(self, start: int, end: int, marks: list[tuple[int, tuple[int, ...]]]) -> str:
+        """The verified marker text for one sentence (" [2][3]", or "" when none holds)."""
+        sentence = self._clean[start:end]
+        cited = [
+            (n, self._clean[max(start, p) : pos])
+            for p, (pos, ns) in _clauses(start, marks)
+            for n in ns
+        ]
+        self._counts["markers"] += len(cited)
+        if is_abstention(sentence):
+            self._abstentions += 1
+            self._counts["removed"] += len(cited)
+            return ""
+        sentence_scores = self.sources.scores(sentence)
+        # A sentence that draws on several sources: each needs to back a part of it.
+        parts = clauses(sentence) if len({n for n, _ in cited}) > 1 else []
+        keep: list[tuple[Span, float]] = []
+        bad = 0
+        for number, clause in cited:
+            span, score = self._cited_support(number, sentence_scores, [clause, *parts])
+            if span is not None and score >= self.sources.threshold:
+                keep.append((span, score))
+            else:
+                bad += 1
+        self._counts["kept"] += len(keep)
+        if not keep:
+            span, score = self.sources.best(sentence_scores)
+            if span is not None and score >= self.sources.threshold:
+                keep.append((span, score))
+                if bad:
+                    self._counts["repaired"] += 1
+                    bad -= 1
+                else:
+                    self._counts["added"] += 1
+            elif terms(sentence):
+                self._unsupported.append(sentence)
+        self._counts["removed"] += bad
+        numbers = list(dict.fromkeys(self._number(span, score) for span, score in keep))
+        return (" " + "".join(f"[{n}]" for n in numbers)) if numbers else ""
+
+    def _cited_support(
+        self, number: int, sentence_scores: np.ndarray, parts: list[str]
+    ) -> tuple[Span | None, float]:
+        """Source ``number``'s best span for the sentence, or else for a part of it
+        (the clause the marker ends, or a clause of a sentence that cites several sources)."""
+        if not 1 <= number <= len(self.sources):
+            return None, 0.0
+        span, score = self.sources.best(sentence_scores, number)
+        if score >= self.sources.threshold:
+            return span, score
+        parts = [p for p in dict.fromkeys(parts) if len(terms(p)) >= MIN_PART_TERMS]
+        for part_scores in self.sources.scores_many(parts) if parts else []:
+            part_span, part_score = self.sources.best(part_scores, number)
+            if part_score > score:
+                span, score = part_span, part_score
+        return span, score
+
+    def _number(self, span: Span, score: float) -> int:
+        if span.key not in self._numbers:
+            self._numbers[span.key] = len(self._numbers) + 1
+            stored = span.passage.stored
+            self._citations.append(
+                Citation(
+                    self._numbers[span.key],
+                    stored.chunk.doc_id,
+                    stored.title,
+                    stored.date,
+                    stored.outlet,
+                    span.text,
+                    span.start,
+                    span.end,
+                    round(score, 4),
+                    stored.chunk.id,
+                )
+            )
+        return self._numbers[span.key]
+
+
+def clauses(sentence: str, most: int = 8) -> list[str]:
+    """The parts of a compound sentence: every run of the pieces between , ; : and joining
+    words ("and", "but", "while", ...), short of the whole sentence."""
+    cuts = re.compile(r"\s*[,;:—–]\s*|\s+(?:and|but|while|whereas|though|although)\s+")
+    bounds = [0]
+    for match in cuts.finditer(sentence):
+        bounds += [match.start(), match.end()]
+    bounds.append(len(sentence))
+    pieces = list(zip(bounds[::2], bounds[1::2]))[:most]
+    runs = [
+        sentence[pieces[i][0] : pieces[j][1]]
+        for i in range(len(pieces))
+        for j in range(i, len(pieces))
+    ]
+    return [r for r in runs if r.strip() and r != sentence]
+
+
+def owner(starts: list[int], position: int) -> int:
+    """Index of the sentence a marker at ``position`` follows (the last one starting before)."""
+    return max(bisect.bisect_left(starts, position) - 1, 0)
+
+
+def _clauses(start: int, marks: list[tuple[int, tuple[int, ...]]]):
+    """Each marker with where its clause begins: the sentence start or the previous marker."""
+    previous = start
+    for pos, numbers in marks:
+        yield previous, (pos, numbers)
+        previous = pos
+
+
+def verify(text: str, sources: SourceIndex) -> Resolution:
+    """A whole reply at once (the non-streaming path)."""
+    resolver = MarkerResolver(sources)
+    resolver.feed(text)
+    return resolver.close()[1]

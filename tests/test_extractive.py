@@ -1,0 +1,70 @@
+"""The extractive answerer's pure helpers: stated values and same-event checks."""
+
+from __future__ import annotations
+
+from rag.answer.extractive import question_type, same_event, stated_values
+
+FRIDAY = (
+    "Details: The official confirmed that on Friday, 18 October, Biden will meet in Germany "
+    "with Chancellor Olaf Scholz, French President Emmanuel Macron and UK Prime Minister "
+    "Keir Starmer."
+)
+SIXTEENTH = (
+    "It is worth recalling that during a meeting on October 16 between Biden and the leaders "
+    "of Germany, the United Kingdom, and France — Olaf Scholz, Keir Starmer, and Emmanuel "
+    "Macron — a consensus was not reached regarding Zelensky's victory plan."
+)
+
+
+def test_dates_in_either_order_normalise_to_day_and_month():
+    assert stated_values(FRIDAY) == {("date", "18 10")}
+    assert stated_values(SIXTEENTH) == {("date", "16 10")}
+    assert stated_values("on 16 October") == stated_values("on October 16th")
+
+
+def test_figures_are_kept_when_no_date_is_stated():
+    assert stated_values("its 33rd or 34th member") == {("figure", "33rd"), ("figure", "34th")}
+    assert stated_values("no numbers here") == set()
+
+
+def test_same_event_needs_shared_names_and_words():
+    assert same_event(FRIDAY, SIXTEENTH)
+    assert not same_event(FRIDAY, "Kirby said on 16 October that the Ramstein meeting is soon.")
+
+
+def test_question_types():
+    assert question_type("When did Biden meet Scholz?") == "when"
+    assert question_type("How many members does NATO have?") == "how_many"
+    assert question_type("Which outlet broke the story?") == "who"
+    assert question_type("Why did the White House drop the idea?") == "why"
+
+
+def test_how_many_questions_name_what_they_count():
+    from rag.answer.extractive import asked_unit
+
+    assert asked_unit("How many points does the Victory Plan have?") == "point"
+    assert asked_unit("How many dollars were in the package?") == "$"
+    assert asked_unit("How much money is still left?") == "$"
+    assert asked_unit("How long is the border in kilometres?") == "kilometr"
+    assert asked_unit("How long will the war last?") is None
+
+
+def test_a_count_must_be_of_the_asked_unit():
+    from rag.answer.extractive import counts_of
+
+    plan = "It consists of five points and three secret appendices."
+    assert counts_of("point", plan) and counts_of("appendic", plan)
+    assert counts_of("day", "A two-day meeting began in Brussels.")
+    assert not counts_of("$", "A new military aid package might be announced at Ramstein.")
+    assert counts_of("$", "The package is worth $425 million.")
+    assert not counts_of("kilometr", "Ukraine will still have a long border with Russia.")
+
+
+def test_strict_types_rule_out_untyped_sentences():
+    from rag.answer.extractive import strict_type
+
+    assert strict_type("How many dollars were in the package?")
+    assert strict_type("When did Biden meet Scholz?")
+    assert strict_type("In which city was the July summit?")
+    assert not strict_type("Who is the US Ambassador to NATO?")
+    assert not strict_type("Where did Kirby make his comments?")

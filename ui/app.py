@@ -1,0 +1,271 @@
+"""The Gradio app: a chat whose answers carry checkable source cards, and the corpus panel.
+
+``build_app`` wires it (nothing is launched); ``serve`` launches it the way `rag serve` does.
+Answers come from the public ``rag.ask_stream``; all HTML comes from ``ui.cards``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import typing
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import gradio as gr
+
+import rag
+from rag.settings import Settings
+from ui import cards
+from ui.feedback import FeedbackLog
+from ui.library import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, Library
+
+log = logging.getLogger("rag")
+
+CSS = (Path(__file__).parent / "style.css").read_text(encoding="utf-8")
+EXAMPLES = [
+    "Who is the US Ambassador to NATO?",
+    "What did John Kirby say about NATO membership for Ukraine?",
+    "Who is Biden meeting with in Germany?",
+]
+ANSWERERS = [
+    ("Auto (as configured by RAG_ANSWERER)", "auto"),
+    ("Offline extractive (quotes the articles)", "extractive"),
+    ("OpenAI-compatible (needs an LLM configured)", "openai"),
+]
+MAX_SOURCES = 10
+CONCURRENT_ANSWERS = 4  # chat requests served at once; the rest wait in Gradio's queue
+GRADIO_UPLOAD_CAP = 10 * MAX_UPLOAD_BYTES  # hard cap at the HTTP layer; ours gives the message
+
+AskStream = Callable[..., Iterator[str | rag.Answer]]
+
+
+def plain_history(history: list[dict]) -> list[dict[str, str]]:
+    """Chat messages as ``ask`` takes them: text only, answers without their source cards."""
+    messages = []
+    for message in history:
+        content = message.get("content")
+        if isinstance(content, list):
+            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if message.get("role") not in ("user", "assistant") or not isinstance(content, str):
+            continue
+        if message["role"] == "assistant":
+            content = cards.answer_text_of(content)
+        messages.append({"role": message["role"], "content": content})
+    return messages
+
+
+def settings_for(settings: Settings, answerer: str, top_k: object) -> tuple[Settings, int]:
+    if answerer not in typing.get_args(Settings.model_fields["answerer"].annotation):
+        raise ValueError(f"unknown answerer {answerer!r}; choose one from Settings")
+    k = int(top_k)  # type: ignore[call-overload]
+    if not 1 <= k <= MAX_SOURCES:
+        raise ValueError(f"number of sources must be between 1 and {MAX_SOURCES}")
+    return settings.model_copy(update={"answerer": answerer}), k
+
+
+def make_chat(
+    settings: Settings,
+    library: Library,
+    ask_stream: AskStream,
+    ready: threading.Event | None = None,
+):
+    """The ChatInterface function: the draft as it streams, then the answer with its cards.
+
+    ``ready`` (set once `rag serve` has synced the index) holds questions back meanwhile.
+    """
+
+    def chat(message: str, history: list[dict], answerer: str, top_k: float) -> Iterator[str]:
+        key = len(history)  # unique per turn, so card anchors never clash
+        draft = ""
+        if ready is not None and not ready.is_set():
+            yield cards.draft_html("Bringing the index up to date with the corpus folder…")
+            ready.wait()
+        try:
+            chosen, k = settings_for(settings, answerer, top_k)
+            for item in ask_stream(message, plain_history(history), settings=chosen, top_k=k):
+                if isinstance(item, rag.Answer):
+                    texts = library.texts(c.doc_id for c in item.citations)
+                    yield cards.answer_html(item, texts, key)
+                else:
+                    draft += item
+                    yield cards.draft_html(draft)
+        except (ValueError, TypeError) as err:
+            yield cards.error_html(str(err))
+        except Exception as err:  # a backend failing (network, server) must not kill the chat
+            log.exception("answering failed")
+            yield cards.error_html(
+                f"The {answerer} answerer failed ({type(err).__name__}: {err}). "
+                "Try the offline extractive answerer under Settings."
+            )
+
+    return chat
+
+
+def article_rows(library: Library) -> list[list]:
+    return [[a.title, a.date or "", a.outlet or "", a.chunks, a.doc_id] for a in library.articles()]
+
+
+def build_app(
+    settings: Settings | None = None,
+    *,
+    ask_stream: AskStream = rag.ask_stream,
+    library: Library | None = None,
+    ready: threading.Event | None = None,
+) -> gr.Blocks:
+    settings = settings or Settings()
+    library = library or Library(settings)
+    feedback = FeedbackLog(Path(settings.data_dir) / "feedback.jsonl")
+
+    with gr.Blocks(title="Ask the news", analytics_enabled=False) as app:
+        gr.HTML(
+            '<div class="rag-header"><h1>Ask the news</h1><p>Answers quote the articles; '
+            "every [n] points at its source card below the answer.</p></div>"
+        )
+        with gr.Tabs():
+            with gr.Tab("Chat"):
+                chatbot = gr.Chatbot(
+                    elem_id="chat",
+                    show_label=False,
+                    height="68vh",
+                    latex_delimiters=[],
+                    sanitize_html=True,
+                    placeholder="Ask a question about the articles, or pick an example.",
+                )
+                answerer = gr.Dropdown(
+                    ANSWERERS, value=settings.answerer, label="Answerer", render=False
+                )
+                top_k = gr.Slider(
+                    1, MAX_SOURCES, value=min(settings.top_k, MAX_SOURCES), step=1,
+                    label="Passages to answer from (number of sources)", render=False,
+                )  # fmt: skip
+                gr.ChatInterface(
+                    make_chat(settings, library, ask_stream, ready),
+                    chatbot=chatbot,
+                    additional_inputs=[answerer, top_k],
+                    additional_inputs_accordion=gr.Accordion("Settings", open=False, render=False),
+                    examples=[[q] for q in EXAMPLES],
+                    concurrency_limit=CONCURRENT_ANSWERS,
+                    analytics_enabled=False,
+                    api_name="chat",
+                    fill_height=False,
+                )
+            with gr.Tab("Articles") as articles_tab:
+                with gr.Row():
+                    with gr.Column(scale=1):
+                        upload = gr.File(
+                            label=f"Add articles: .txt or .md, up to "
+                            f"{MAX_UPLOAD_BYTES // 1_000_000} MB each",
+                            file_count="multiple",
+                            file_types=list(UPLOAD_SUFFIXES),
+                            type="filepath",
+                            elem_id="upload",
+                            height=140,
+                        )
+                        status = gr.HTML(elem_id="upload-status")
+                        table = gr.Dataframe(
+                            headers=["Title", "Date", "Outlet", "Chunks", "Id"],
+                            datatype=["str", "str", "str", "number", "str"],
+                            type="array",
+                            interactive=False,
+                            wrap=True,
+                            column_widths=["46%", "14%", "14%", "9%", "17%"],
+                            label="Indexed articles (click one to read it)",
+                            elem_id="articles",
+                        )
+                    with gr.Column(scale=1):
+                        reader = gr.HTML(
+                            '<p class="rag-hint">Click an article to read it.</p>',
+                            elem_id="reader",
+                        )
+
+        def on_load() -> list[list]:
+            return article_rows(library)
+
+        def on_select(evt: gr.SelectData) -> str:
+            doc_id = str((evt.row_value or [""])[-1])
+            found = library.article(doc_id)
+            if found is None:
+                return cards.notice_html([f"{doc_id} is not in the index."], "error")
+            info, text = found
+            return cards.article_html(info.title, info.date, info.outlet, text)
+
+        def on_upload(files: list[dict] | dict | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+            try:
+                report = library.add_files(uploaded(files), lambda f, text: progress(f, desc=text))
+            except (OSError, ValueError, RuntimeError) as err:
+                return cards.notice_html([f"Upload failed: {err}"], "error"), gr.skip(), None
+            kind = "error" if report.refused and not report.saved else "info"
+            return cards.notice_html(report.lines(), kind), article_rows(library), None
+
+        def on_like(history: list[dict], data: gr.LikeData) -> None:
+            _record(feedback, history, data)
+
+        chatbot.like(on_like, chatbot, None, api_visibility="private")
+        app.load(on_load, None, table, api_visibility="private")
+        articles_tab.select(on_load, None, table, api_visibility="private")
+        table.select(on_select, None, reader, api_visibility="private")
+        # Unprocessed (Gradio has checked the paths are its uploads) to see the names as sent.
+        upload.upload(
+            on_upload, upload, [status, table, upload], preprocess=False, api_visibility="private"
+        )
+    return app
+
+
+def uploaded(files: list[dict] | dict | None) -> list[tuple[str, Path]]:
+    """(name as the browser sent it, temp path) per uploaded file."""
+    files = [files] if isinstance(files, dict) else files or []
+    return [(f.get("orig_name") or Path(f["path"]).name, Path(f["path"])) for f in files]
+
+
+def _record(feedback: FeedbackLog, history: list[dict], data: gr.LikeData) -> None:
+    index = data.index if isinstance(data.index, int) else data.index[0]
+    messages = plain_history(history[: index + 1])
+    question = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+    answer = messages[-1]["content"] if messages else ""
+    ratings = {True: "up", "Like": "up", False: "down", "Dislike": "down"}
+    feedback.record(ratings.get(data.liked, "cleared"), question, answer)
+
+
+def launch(app: gr.Blocks, settings: Settings, **kwargs):
+    """Start serving ``app`` on RAG_UI_HOST:RAG_UI_PORT, behind a login when RAG_UI_AUTH is set."""
+    app.queue(default_concurrency_limit=CONCURRENT_ANSWERS)
+    return app.launch(
+        server_name=settings.ui_host,
+        server_port=settings.ui_port,
+        auth=settings.ui_credentials(),
+        auth_message="Log in (RAG_UI_AUTH)" if settings.ui_auth else None,
+        max_file_size=GRADIO_UPLOAD_CAP,
+        css=CSS,
+        footer_links=["api"],
+        show_error=True,
+        **kwargs,
+    )
+
+
+def serve(settings: Settings | None = None) -> None:
+    """`rag serve`: the page is up first; the index catches up with the corpus folder (and
+    the model loads) in the background, so a restart on an existing index is quick."""
+    settings = settings or Settings()
+    library = Library(settings)
+    ready = threading.Event()
+    app = build_app(settings, library=library, ready=ready)
+    launch(app, settings, prevent_thread_lock=True)
+    threading.Thread(target=_prepare, args=(settings, library, ready), daemon=True).start()
+    app.block_thread()
+
+
+def _prepare(settings: Settings, library: Library, ready: threading.Event) -> None:
+    """Sync the index with the corpus folder, then ask one throwaway question (extractive, so
+    no LLM is called) to load the model before anyone asks."""
+    try:
+        report = library.sync()
+        print(f"index: {report.summary()}", flush=True)
+    except Exception as err:  # the chat shows the same problem to whoever asks
+        log.warning("syncing the index failed: %s", err)
+    finally:
+        ready.set()
+    try:
+        rag.ask("warm up", settings=settings.model_copy(update={"answerer": "extractive"}))
+    except Exception as err:
+        log.warning("loading the model failed: %s", err)
