@@ -11,6 +11,9 @@ from rag.corpus import Article
 
 # MiniLM reads at most 256 word pieces including [CLS] and [SEP].
 MODEL_WINDOW = 254
+# A word piece is rarely over 6 characters; a chunk far longer than its size in pieces is a
+# run the tokenizer reads as one unknown piece (a base64 blob), and is cut by characters.
+CHARS_PER_PIECE = 12
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Chunker:
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
         self._tokenizer = tokenizer
+        self._max_chars = chunk_size * CHARS_PER_PIECE
 
     @cached_property
     def _splitter(self):
@@ -74,10 +78,16 @@ class Chunker:
         for piece in self._splitter.split_text(article.text):
             start, end = piece_span(article.text, piece, cursor)
             cursor = start + 1
-            n = len(chunks)
-            text = article.text[start:end]
-            chunks.append(Chunk(chunk_id(article.id, n), article.id, n, text, start, end))
+            for s, e in windows(start, end, self._max_chars):
+                n = len(chunks)
+                text = article.text[s:e]
+                chunks.append(Chunk(chunk_id(article.id, n), article.id, n, text, s, e))
         return chunks
+
+
+def windows(start: int, end: int, size: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut into consecutive spans of at most ``size`` characters."""
+    return [(s, min(s + size, end)) for s in range(start, end, size)]
 
 
 def piece_span(text: str, piece: str, cursor: int) -> tuple[int, int]:

@@ -176,6 +176,11 @@ def cmd_status(args) -> int:
     else:
         for key, value in status.to_dict().items():
             print(f"{key}: {value}")
+    if not status.chunks:
+        print(
+            f"hint: the index is empty: `rag ingest` builds it from {status.corpus_dir}",
+            file=sys.stderr,
+        )
     return 0
 
 

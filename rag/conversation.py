@@ -39,8 +39,20 @@ def validate_history(history: object) -> list[dict[str, str]]:
             raise ValueError(f"history[{i}]['role'] must be 'user', 'assistant' or 'system'")
         if not isinstance(message["content"], str):
             raise TypeError(f"history[{i}]['content'] must be a string")
+        require_valid_text(message["content"], f"history[{i}]['content']")
         messages.append({"role": message["role"], "content": message["content"]})
     return messages
+
+
+def require_valid_text(text: str, what: str) -> None:
+    """Lone surrogates (from a bad decode) cannot be encoded, so no model could read them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValueError(
+            f"{what} has a character that is not valid text at position {err.start} "
+            "(a lone surrogate): remove it"
+        ) from None
 
 
 def is_follow_up(question: str) -> bool:

@@ -23,6 +23,7 @@ class IngestReport:
     unchanged: int = 0
     chunks_embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # loaded, but worth a look
 
     @property
     def changed(self) -> bool:
@@ -35,6 +36,8 @@ class IngestReport:
         )
         for path, reason in self.skipped:
             text += f"\nskipped {path}: {reason}"
+        for path, note in self.warnings:
+            text += f"\nwarning {path}: {note}"
         return text
 
 
@@ -47,7 +50,10 @@ def ingest(
 ) -> IngestReport:
     """Bring the store in step with the folder; an article is deleted then re-added whole."""
     loaded = load_corpus(corpus_dir)
-    report = IngestReport(skipped=[(str(p), why) for p, why in loaded.skipped])
+    report = IngestReport(
+        skipped=[(str(p), why) for p, why in loaded.skipped],
+        warnings=[(str(p), note) for p, note in loaded.warnings],
+    )
     indexed = store.articles()
     if not loaded.articles and indexed:
         raise FileNotFoundError(
@@ -59,8 +65,10 @@ def ingest(
             f"No articles found in {corpus_dir}: add .txt or .md files or set RAG_CORPUS_DIR"
         )
     present = {a.id for a in loaded.articles}
-    # A file that exists but failed to load keeps its indexed version rather than vanishing.
-    unreadable = {Path(p).stem for p, _ in loaded.skipped if Path(p).exists()}
+    # A file that exists but failed to load keeps its indexed version rather than vanishing;
+    # a duplicate's text is indexed under the other name.
+    duplicates = {p.stem for p in loaded.duplicates}
+    unreadable = {Path(p).stem for p, _ in loaded.skipped if Path(p).exists()} - duplicates
     for doc_id in sorted(indexed.keys() - present - unreadable):
         store.delete_article(doc_id)
         report.removed.append(doc_id)
@@ -102,16 +110,15 @@ def _embed_and_store(
 
 
 def _flush(batch, embedder: Embedder, store: ChunkStore, report: IngestReport, bar) -> None:
-    """One write for the whole batch; only articles with a stored version need a delete."""
+    """One locked write replaces the whole batch; only articles with a stored version (the
+    updated ones) need a delete."""
     texts = [chunk.text for _, chunks in batch for chunk in chunks]
     vectors = embedder.embed(texts)
     report.chunks_embedded += len(texts)
     stored_before = set(report.updated)
     items, offset = [], 0
     for article, chunks in batch:
-        if article.id in stored_before:
-            store.delete_article(article.id)
         items.append((article, chunks, vectors[offset : offset + len(chunks)]))
         offset += len(chunks)
-    store.add_articles(items)
+    store.replace_articles(items, stored=stored_before)
     bar.update(offset)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -11,13 +12,15 @@ from pathlib import Path
 
 from rag.answer.base import Answer, Answerer
 from rag.chunking import Chunker, minilm_tokens
-from rag.conversation import standalone_query, validate_history
+from rag.conversation import require_valid_text, standalone_query, validate_history
 from rag.embedding import Embedder, make_embedder
 from rag.ingest import IngestReport, ingest
 from rag.keyword import ArticleChunks, KeywordIndex
 from rag.retrieval import HybridRetriever, Passage
 from rag.settings import Settings
 from rag.store import ChunkStore, open_collection
+
+log = logging.getLogger("rag")
 
 
 @dataclass(frozen=True)
@@ -62,15 +65,41 @@ class Pipeline:
         return Path(self.settings.data_dir) / "bm25" / self.settings.collection_name()
 
     @property
-    def _keywords_pending(self) -> Path:
-        """Present while an ingest may have changed the store but not yet the keyword index."""
-        return self.keyword_dir.with_name(self.keyword_dir.name + ".pending")
+    def ingest_marker(self) -> Path:
+        """Present while an ingest may have changed the store but not yet the keyword index;
+        left behind, it says the last ingest was interrupted."""
+        return self.keyword_dir.with_name(self.keyword_dir.name + ".ingesting")
 
     def _load_keywords(self) -> KeywordIndex:
-        """The saved keyword index, brought in step with the store only if it is not."""
-        saved = KeywordIndex.load(self.keyword_dir) or KeywordIndex()
-        if len(saved) == self.store.count() and not self._keywords_pending.exists():
+        """The saved keyword index, brought in step with the store only if it is not: when it
+        is missing or unreadable, or an interrupted ingest may have changed the store after
+        it was saved (the articles whose version differs are tokenized again)."""
+        interrupted = self.ingest_marker.exists()
+        if interrupted:
+            log.warning(
+                "the last ingest into %s was interrupted: brought the keyword index in step "
+                "with what was stored; `rag ingest` adds what is missing",
+                self.settings.data_dir,
+            )
+        try:
+            saved = KeywordIndex.load(self.keyword_dir)
+        except Exception:  # a damaged file the loader did not expect: the store has the truth
+            saved = None
+        if saved is None and self.keyword_dir.exists():
+            log.warning("keyword index in %s was unreadable: rebuilt it", self.keyword_dir)
+        saved = saved or KeywordIndex()
+        stored = self.store.count()
+        if len(saved) and not stored:
+            log.warning(
+                "the vector index in %s is empty but the keyword index lists %d chunks (was "
+                "it deleted or moved?): `rag ingest` rebuilds it from %s",
+                self.settings.data_dir,
+                len(saved),
+                self.settings.corpus_dir,
+            )
+        if len(saved) == stored and not interrupted:
             return saved
+        # The marker stays until an ingest completes: another process may be ingesting now.
         return self._synced_keywords(saved)
 
     def _synced_keywords(self, index: KeywordIndex) -> KeywordIndex:
@@ -91,20 +120,23 @@ class Pipeline:
             ]
             index = index.updated(remove=remove, add=add)
             index.save(self.keyword_dir)
-        self._keywords_pending.unlink(missing_ok=True)
         return index
 
     def ingest(self, corpus_dir: Path | None = None, progress: bool = False) -> IngestReport:
         corpus = Path(corpus_dir or self.settings.corpus_dir)
         with self._lock:
-            was_pending = self._keywords_pending.exists()
-            self._keywords_pending.parent.mkdir(parents=True, exist_ok=True)
-            self._keywords_pending.touch()
-            report = ingest(corpus, self.chunker, self.embedder, self.store, progress=progress)
-            if report.changed or was_pending or len(self.keywords) != self.store.count():
+            was_interrupted = self.ingest_marker.exists()
+            self.ingest_marker.parent.mkdir(parents=True, exist_ok=True)
+            self.ingest_marker.touch()
+            try:
+                report = ingest(corpus, self.chunker, self.embedder, self.store, progress)
+            except Exception:  # e.g. the embedder failed half-way: keep what was written
                 self._swap_keywords(self._synced_keywords(self.keywords))
-            else:
-                self._keywords_pending.unlink(missing_ok=True)
+                self.ingest_marker.unlink(missing_ok=True)
+                raise
+            if report.changed or was_interrupted or len(self.keywords) != self.store.count():
+                self._swap_keywords(self._synced_keywords(self.keywords))
+            self.ingest_marker.unlink(missing_ok=True)  # only now are vectors and keywords in step
         return report
 
     def _swap_keywords(self, index: KeywordIndex) -> None:
@@ -118,7 +150,7 @@ class Pipeline:
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
         if not len(self.keywords):  # it mirrors the store, without a round trip to Chroma
-            self.ingest()
+            self._ingest_first()
         query = self.condense(question, messages)
         passages = self.retrieve(query, question, messages, top_k)
         return self.answerer.answer(question, passages, query=query, history=messages)
@@ -129,6 +161,14 @@ class Pipeline:
         """Passages for the standalone query; a follow-up keeps the last answer's articles."""
         prefer = cited_articles(messages, self.keywords) if query != question else frozenset()
         return self.retriever.retrieve(query, top_k or self.settings.top_k, prefer=prefer)
+
+    def _ingest_first(self) -> None:
+        log.warning(
+            "the index in %s is empty: building it from %s first",
+            self.settings.data_dir,
+            self.settings.corpus_dir,
+        )
+        self.ingest()
 
     def ask_stream(
         self, question: str, history: list[dict] | None = None, top_k: int | None = None
@@ -147,7 +187,7 @@ class Pipeline:
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
         if not len(self.keywords):  # it mirrors the store, without a round trip to Chroma
-            self.ingest()
+            self._ingest_first()
         query = self.condense(question, messages)
         passages = self.retrieve(query, question, messages, top_k)
         yield from stream(question, passages, query=query, history=messages)
@@ -188,7 +228,20 @@ def validate_question(question: object, limit: int) -> str:
         raise ValueError(
             f"question is {len(question):,} characters long; the limit is {limit:,}. Shorten it."
         )
-    return question.strip()
+    require_valid_text(question, "question")
+    return without_markup(question.strip())
+
+
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+
+
+def without_markup(question: str) -> str:
+    """The question without HTML tags and script/style blocks (pasted markup is not what is
+    asked, and its rare words would outweigh the question's); unchanged if nothing is left."""
+    text = _TAG.sub(" ", _SCRIPT.sub(" ", question))
+    text = re.sub(r"\s{2,}", " ", text).strip()
+    return text if re.search(r"\w", text) else question
 
 
 def default_answerer_factory(settings: Settings, embedder: Embedder | None = None):

@@ -59,8 +59,15 @@ class HybridRetriever:
     ) -> list[Passage]:
         """The top ``k`` chunks, plus the best few more of the ``prefer`` articles (the ones a
         follow-up's previous answer cited), so those stay candidates."""
-        mode = mode or self.mode
         query_vector = self.embedder.embed([query])[0]
+        # The reads below must see one state of the store: an article an ingest is
+        # replacing is either wholly old or wholly new to them, never a mix.
+        with self.store.reading():
+            return self._ranked(query, query_vector, k, mode or self.mode, prefer)
+
+    def _ranked(
+        self, query: str, query_vector: list[float], k: int, mode: Mode, prefer: frozenset[str]
+    ) -> list[Passage]:
         dense_hits = self.store.query(query_vector, self.candidates) if mode != "bm25" else []
         bm25_hits = self.keywords.search(query, self.candidates)
         dense = {stored.id: score for stored, score in dense_hits}

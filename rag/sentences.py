@@ -10,6 +10,7 @@ _ABBREVIATIONS = frozenset(
 )
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9…])")
+_LOOKBACK = 40  # longer than any abbreviation or run of initials
 
 
 def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -34,8 +35,11 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
 def _is_abbreviation(text: str, dot: int) -> bool:
     if text[dot] != ".":
         return False
-    word = re.search(r"([\w.]+)$", text[:dot])
-    if not word:
+    # Only the word before the dot matters; looking at a bounded window keeps a huge
+    # one-line article linear (a search over text[:dot] made it quadratic).
+    window = max(0, dot - _LOOKBACK)
+    word = re.search(r"([\w.]+)$", text[window:dot])
+    if not word or (word.start() == 0 and window > 0):  # no word, or one too long to abbreviate
         return False
     token = word.group(1)
     if re.fullmatch(r"(?:[A-Za-z]\.)*[A-Za-z]", token):  # U.S, U.K, J (an initial)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -10,6 +13,8 @@ from pathlib import Path
 from rag.chunking import Chunk
 from rag.corpus import Article
 from rag.settings import Settings
+
+log = logging.getLogger("rag")
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,79 @@ class IndexedArticle:
     content_hash: str
     n_chunks: int  # how many chunks the article was split into
     stored: int  # how many of them are in the store
+    mixed: bool = False  # chunks of two versions, or numbers that are not 0..n-1
 
     @property
     def complete(self) -> bool:
-        return self.stored == self.n_chunks
+        """Every chunk of one version is stored; anything else is re-ingested whole."""
+        return self.stored == self.n_chunks and not self.mixed
+
+
+class ReadWriteLock:
+    """Many readers or one writer, taking turns: readers waiting when a write ends go before
+    the next write, and a waiting writer goes before readers that come later. So neither a
+    stream of questions nor an ingest's back-to-back writes can starve the other.
+
+    Not reentrant: a reader must not ask for the lock again while it holds it.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._readers = 0
+        self._readers_waiting = 0
+        self._readers_turn = False
+        self._writing = False
+        self._writers_waiting = 0
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._changed:
+            self._readers_waiting += 1
+            self._changed.wait_for(
+                lambda: not self._writing and (self._readers_turn or not self._writers_waiting)
+            )
+            self._readers_waiting -= 1
+            self._readers += 1
+            if not self._readers_waiting:
+                self._readers_turn = False
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._readers -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._changed:
+            self._writers_waiting += 1
+            self._changed.wait_for(
+                lambda: not self._writing and not self._readers and not self._readers_turn
+            )
+            self._writers_waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._writing = False
+                self._readers_turn = self._readers_waiting > 0
+                self._changed.notify_all()
+
+
+class DamagedIndexError(RuntimeError):
+    """The on-disk index cannot be read; the message says how to rebuild it."""
+
+    def __init__(self, settings: Settings, err: BaseException):
+        reason = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+        super().__init__(
+            f"The index in {chroma_path(settings)} is damaged or unreadable ({reason}). "
+            f"Rebuild it from {settings.corpus_dir} with `rag ingest --rebuild`."
+        )
+
+
+def chroma_path(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "chroma"
 
 
 def chroma_client(settings: Settings):
@@ -50,32 +124,70 @@ def chroma_client(settings: Settings):
         return chromadb.HttpClient(
             host=settings.chroma_host, port=settings.chroma_port or 8000, settings=chroma_settings
         )
-    path = Path(settings.data_dir) / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    path = chroma_path(settings)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RuntimeError(
+            f"Cannot use {settings.data_dir} as the data folder ({err.strerror}): point "
+            "RAG_DATA_DIR at a folder you can write to"
+        ) from err
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as err:  # chromadb raises its own errors for a damaged database
+        raise DamagedIndexError(settings, err) from err
 
 
 def open_collection(settings: Settings):
-    """The collection for this embedding model, created on first use."""
-    return chroma_client(settings).get_or_create_collection(
-        settings.collection_name(),
-        metadata={"hnsw:space": "cosine", "embed_model": settings.embed_model},
-        embedding_function=None,
-    )
+    """The collection for this embedding model, created on first use, checked readable.
+
+    A damaged database or vector index is reported here, at start, with the rebuild hint,
+    rather than as a traceback from the first question.
+    """
+    client = chroma_client(settings)
+    try:
+        collection = client.get_or_create_collection(
+            settings.collection_name(),
+            metadata={"hnsw:space": "cosine", "embed_model": settings.embed_model},
+            embedding_function=None,
+        )
+        check_readable(collection)
+    except Exception as err:
+        if settings.chroma_is_remote():
+            raise
+        raise DamagedIndexError(settings, err) from err
+    return collection
+
+
+def check_readable(collection) -> None:
+    """One stored vector fetched and searched for: touches the metadata and the vector index."""
+    if collection.count() == 0:
+        return
+    sample = collection.get(limit=1, include=["embeddings"])
+    vector = [float(x) for x in sample["embeddings"][0]]
+    collection.query(query_embeddings=[vector], n_results=1, include=["metadatas"])
 
 
 class ChunkStore:
-    """Writes go through llama-index's ChromaVectorStore; reads ask the collection directly,
+    """Chunks of whole articles: articles are written (or removed) in one locked step, so a
+    reader inside ``reading()`` sees each article complete in one version, or absent.
+
+    Writes go through llama-index's ChromaVectorStore; reads ask the collection directly,
     so answering a question never imports llama-index (seconds of a cold start)."""
 
     def __init__(self, collection):
         self._collection = collection
+        self._lock = ReadWriteLock()
 
     @cached_property
     def _vectors(self):
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         return ChromaVectorStore(chroma_collection=self._collection)
+
+    def reading(self):
+        """Hold while making several reads that must agree (a query, then a get)."""
+        return self._lock.reading()
 
     @property
     def location(self) -> str:
@@ -84,11 +196,35 @@ class ChunkStore:
     def count(self) -> int:
         return self._collection.count()
 
+    def replace_article(
+        self, article: Article, chunks: list[Chunk], embeddings: list[list[float]]
+    ) -> None:
+        self.replace_articles([(article, chunks, embeddings)])
+
+    def replace_articles(
+        self,
+        items: list[tuple[Article, list[Chunk], list[list[float]]]],
+        stored: Iterable[str] | None = None,
+    ) -> None:
+        """The articles' old chunks out and their new ones in, with no reader in between.
+
+        ``stored`` names the articles that may have chunks stored (default: all of them); the
+        others need no delete. One Chroma delete then one add, whatever the number of articles
+        (a call costs tens of ms whatever its size): a crash between them leaves those
+        articles absent (re-added by the next ingest), never half present.
+        """
+        docs = [a.id for a, _, _ in items]
+        old = docs if stored is None else sorted(set(docs) & set(stored))
+        with self._lock.writing():
+            if old:
+                self._collection.delete(where={"doc_id": {"$in": old}})
+            self.add_articles(items)
+
     def add(self, article: Article, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
         self.add_articles([(article, chunks, embeddings)])
 
     def add_articles(self, items: list[tuple[Article, list[Chunk], list[list[float]]]]) -> None:
-        """Several whole articles in one write: a Chroma call costs tens of ms whatever its size."""
+        """Several whole articles in one write; :meth:`replace_articles` is the locked one."""
         nodes = [
             node
             for article, chunks, vectors in items
@@ -98,34 +234,29 @@ class ChunkStore:
             self._vectors.add(nodes)
 
     def delete_article(self, doc_id: str) -> None:
-        self._vectors.delete(ref_doc_id=doc_id)
+        with self._lock.writing():
+            self._collection.delete(where={"doc_id": doc_id})
 
     def articles(self) -> dict[str, IndexedArticle]:
         """What the store holds, per article: read back from the store, the source of truth.
 
-        Chunk ids say how many chunks of an article are stored; each article's first chunk
-        says its hash and how many there should be (reading every chunk's metadata would be
-        ten times slower). An article whose first chunk is missing counts as incomplete.
+        Chunk ids say which chunks of an article are stored; each article's first chunk says
+        its hash and how many there should be (reading every chunk's metadata would be ten
+        times slower). An article whose first chunk is missing counts as incomplete, and one
+        whose chunk numbers are not 0..n-1 as mixed. (Chunks of two versions under the same
+        ids cannot arise: every write deletes an article's old chunks before adding new ones.)
         """
-        stored: dict[str, int] = {}
+        numbers: dict[str, list[int]] = {}
         for batch in self._pages([]):
             for cid in batch["ids"]:
-                doc = cid.rsplit("#", 1)[0]
-                stored[doc] = stored.get(doc, 0) + 1
+                doc, _, n = cid.rpartition("#")
+                numbers.setdefault(doc, []).append(int(n))
         firsts = {
             meta["doc_id"]: meta
             for batch in self._pages(["metadatas"], where={"n": 0})
             for meta in batch["metadatas"]
         }
-        return {
-            doc: IndexedArticle(
-                doc,
-                firsts[doc]["content_hash"] if doc in firsts else "",
-                int(firsts[doc]["n_chunks"]) if doc in firsts else 0,
-                count,
-            )
-            for doc, count in stored.items()
-        }
+        return {doc: indexed_article(doc, firsts.get(doc), ns) for doc, ns in numbers.items()}
 
     def _pages(
         self, include: list[str], page: int = 5000, where: dict | None = None
@@ -218,6 +349,14 @@ def nodes_of(article: Article, chunks: list[Chunk], embeddings: list[list[float]
     ]
 
 
+def indexed_article(doc_id: str, first: dict | None, numbers: list[int]) -> IndexedArticle:
+    """From the article's first chunk's metadata (None if it is missing) and stored numbers."""
+    content_hash = first["content_hash"] if first else ""
+    n_chunks = int(first["n_chunks"]) if first else 0
+    mixed = sorted(numbers) != list(range(len(numbers)))
+    return IndexedArticle(doc_id, content_hash, n_chunks, len(numbers), mixed)
+
+
 def stored_chunk(cid: str, text: str, meta: dict) -> StoredChunk:
     start = int(meta["start"])
     chunk = Chunk(cid, meta["doc_id"], int(meta["n"]), text, start, start + len(text))
@@ -232,10 +371,32 @@ def stored_chunk(cid: str, text: str, meta: dict) -> StoredChunk:
 
 
 def drop_collection(settings: Settings) -> None:
-    """Delete this model's collection and keyword index (``rag ingest --rebuild``)."""
+    """Delete this model's collection and keyword index (``rag ingest --rebuild``).
+
+    A local index too damaged to open is moved aside (kept, never deleted) for a fresh one.
+    """
     import shutil
 
-    client = chroma_client(settings)
-    if settings.collection_name() in [c.name for c in client.list_collections()]:
-        client.delete_collection(settings.collection_name())
+    try:
+        client = chroma_client(settings)
+        if settings.collection_name() in [c.name for c in client.list_collections()]:
+            client.delete_collection(settings.collection_name())
+    except Exception as err:
+        if settings.chroma_is_remote() or not chroma_path(settings).is_dir():
+            raise
+        set_aside(settings, err)
     shutil.rmtree(Path(settings.data_dir) / "bm25" / settings.collection_name(), ignore_errors=True)
+
+
+def set_aside(settings: Settings, err: BaseException) -> Path:
+    """Renames the damaged Chroma folder, so the rebuild starts from an empty one."""
+    import time
+
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    path = chroma_path(settings)
+    aside = path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    path.rename(aside)
+    SharedSystemClient.clear_system_cache()  # forget the half-opened client of the old folder
+    log.warning("moved the damaged index %s aside to %s (%s); rebuilding", path, aside, err)
+    return aside
