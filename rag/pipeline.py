@@ -64,14 +64,19 @@ class Pipeline:
         return self.keyword_dir.with_name(self.keyword_dir.name + ".pending")
 
     def _load_keywords(self) -> KeywordIndex:
-        """The saved keyword index, brought in step with the store only if it is not."""
-        saved = KeywordIndex.load(self.keyword_dir) or KeywordIndex()
-        if len(saved) == self.store.count() and not self._keywords_pending.exists():
+        """The saved keyword index, as it is unless the store may have moved on without it: an
+        interrupted ingest, or a Chroma server (shared) whose chunk count differs from it."""
+        saved = KeywordIndex.load(self.keyword_dir)
+        pending = self._keywords_pending.exists()
+        if saved is not None and not pending and not self.settings.chroma_is_remote():
+            return saved
+        saved = saved or KeywordIndex()
+        if not pending and len(saved) == self.store.count():
             return saved
         return self._synced_keywords(saved)
 
     def _synced_keywords(self, index: KeywordIndex) -> KeywordIndex:
-        """``index`` updated article by article to hold what the store holds, and saved.
+        """``index`` brought in step with what the store holds, article by article, and saved.
 
         Only articles added or changed since are tokenized; an article the store holds only
         in part (an interrupted write) waits for the ingest that completes it.
@@ -91,6 +96,17 @@ class Pipeline:
         self._keywords_pending.unlink(missing_ok=True)
         return index
 
+    def _keywords_after(self, report: IngestReport) -> KeywordIndex:
+        """The keyword index plus the articles this ingest wrote (read back from the store),
+        minus those it removed; nothing else is read or tokenized."""
+        written = self.store.article_chunks(report.added + report.updated)
+        index = self.keywords.updated(
+            remove=report.removed + report.updated,
+            add=[ArticleChunks(doc, key, chunks) for doc, (key, chunks) in written.items()],
+        )
+        index.save(self.keyword_dir)
+        return index
+
     def ingest(self, corpus_dir: Path | None = None, progress: bool = False) -> IngestReport:
         corpus = Path(corpus_dir or self.settings.corpus_dir)
         with self._lock:
@@ -98,10 +114,15 @@ class Pipeline:
             self._keywords_pending.parent.mkdir(parents=True, exist_ok=True)
             self._keywords_pending.touch()
             report = ingest(corpus, self.chunker, self.embedder, self.store, progress=progress)
-            if report.changed or was_pending or len(self.keywords) != self.store.count():
-                self._swap_keywords(self._synced_keywords(self.keywords))
-            else:
-                self._keywords_pending.unlink(missing_ok=True)
+            keywords = self.keywords
+            if report.changed and not was_pending:
+                keywords = self._keywords_after(report)
+            check = report.changed or self.settings.chroma_is_remote()
+            if was_pending or (check and len(keywords) != self.store.count()):
+                keywords = self._synced_keywords(keywords)
+            if keywords is not self.keywords:
+                self._swap_keywords(keywords)
+            self._keywords_pending.unlink(missing_ok=True)
         return report
 
     def _swap_keywords(self, index: KeywordIndex) -> None:
