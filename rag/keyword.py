@@ -34,7 +34,7 @@ FORMAT = 1
 _ARRAYS = ("ids", "lengths", "vocab", "starts", "rows", "tfs")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Segment:
     """Chunks tokenized once: per chunk its id and length, per term its postings (row, tf)."""
 
@@ -299,35 +299,28 @@ class KeywordIndex:
                 continue
         return None
 
-    @staticmethod
-    def saved_size(directory: Path) -> int | None:
-        """The chunk count a saved index holds, read from its manifest alone."""
-        try:
-            return int(json.loads((Path(directory) / MANIFEST).read_text())["chunks"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
 
 def segment_name() -> str:
     """Unique, so a segment folder left by a crashed save is never mistaken for a new one."""
     return f"seg-{uuid.uuid4().hex[:16]}"
 
 
-def compacted(segments: list[Segment], deleted: list[np.ndarray]) -> tuple:
+def compacted(segments: list[Segment], deleted: list[np.ndarray]) -> tuple[list, list]:
     """Merge small or mostly deleted segments so a query visits at most ``MAX_SEGMENTS``."""
-    sizes = [len(s) - int(d.sum()) for s, d in zip(segments, deleted)]
-    parts = list(zip(segments, deleted, sizes))
-    keep = [p for p in parts if p[2] and p[1].sum() <= len(p[0]) // 2]
-    dirty = [p for p in parts if p not in keep and p[2]]
-    if len(keep) + bool(dirty) > MAX_SEGMENTS:
-        keep.sort(key=lambda p: -p[2])
-        dirty += keep[MAX_SEGMENTS - 1 :]
+    live = [len(seg) - int(dead.sum()) for seg, dead in zip(segments, deleted)]
+    keep = [i for i, n in enumerate(live) if n and n >= len(segments[i]) - n]
+    merge = [i for i, n in enumerate(live) if n and i not in keep]
+    if len(keep) + bool(merge) > MAX_SEGMENTS:
+        keep.sort(key=lambda i: -live[i])
+        merge += keep[MAX_SEGMENTS - 1 :]
         keep = keep[: MAX_SEGMENTS - 1]
-    if not dirty and len(keep) == len(parts):
+    if not merge and len(keep) == len(segments):
         return segments, deleted
-    if dirty:
-        merged = merge_segments(segment_name(), [(s, d) for s, d, _ in dirty])
-        keep.append((merged, np.zeros(len(merged), dtype=bool), len(merged)))
-    order = {s.name: i for i, s in enumerate(segments)}
-    keep.sort(key=lambda p: order.get(p[0].name, len(order)))
-    return [s for s, _, _ in keep], [d for _, d, _ in keep]
+    kept = sorted(keep)
+    out_segments = [segments[i] for i in kept]
+    out_deleted = [deleted[i] for i in kept]
+    if merge:
+        merged = merge_segments(segment_name(), [(segments[i], deleted[i]) for i in sorted(merge)])
+        out_segments.append(merged)
+        out_deleted.append(np.zeros(len(merged), dtype=bool))
+    return out_segments, out_deleted

@@ -103,7 +103,7 @@ class Pipeline:
         return self._synced_keywords(saved)
 
     def _synced_keywords(self, index: KeywordIndex) -> KeywordIndex:
-        """``index`` updated article by article to hold what the store holds, and saved.
+        """``index`` brought in step with what the store holds, article by article, and saved.
 
         Only articles added or changed since are tokenized; an article the store holds only
         in part (an interrupted write) waits for the ingest that completes it.
@@ -122,6 +122,17 @@ class Pipeline:
             index.save(self.keyword_dir)
         return index
 
+    def _keywords_after(self, report: IngestReport) -> KeywordIndex:
+        """The keyword index plus the articles this ingest wrote (read back from the store),
+        minus those it removed; nothing else is read or tokenized."""
+        written = self.store.article_chunks(report.added + report.updated)
+        index = self.keywords.updated(
+            remove=report.removed + report.updated,
+            add=[ArticleChunks(doc, key, chunks) for doc, (key, chunks) in written.items()],
+        )
+        index.save(self.keyword_dir)
+        return index
+
     def ingest(self, corpus_dir: Path | None = None, progress: bool = False) -> IngestReport:
         corpus = Path(corpus_dir or self.settings.corpus_dir)
         with self._lock:
@@ -134,8 +145,13 @@ class Pipeline:
                 self._swap_keywords(self._synced_keywords(self.keywords))
                 self.ingest_marker.unlink(missing_ok=True)
                 raise
-            if report.changed or was_interrupted or len(self.keywords) != self.store.count():
-                self._swap_keywords(self._synced_keywords(self.keywords))
+            keywords = self.keywords
+            if report.changed and not was_interrupted:
+                keywords = self._keywords_after(report)  # only what this ingest wrote
+            if was_interrupted or len(keywords) != self.store.count():
+                keywords = self._synced_keywords(keywords)
+            if keywords is not self.keywords:
+                self._swap_keywords(keywords)
             self.ingest_marker.unlink(missing_ok=True)  # only now are vectors and keywords in step
         return report
 

@@ -295,6 +295,20 @@ class ChunkStore:
             found.update(zip(batch["ids"], batch["documents"]))
         return found
 
+    def article_chunks(self, doc_ids: list[str]) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+        """Per article: its content hash and its stored ``(chunk id, text)``s in chunk order."""
+        rows: dict[str, tuple[str, list]] = {}
+        for start in range(0, len(doc_ids), 500):
+            where = {"doc_id": {"$in": doc_ids[start : start + 500]}}
+            batch = self._collection.get(where=where, include=["documents", "metadatas"])
+            for cid, text, meta in zip(batch["ids"], batch["documents"], batch["metadatas"]):
+                entry = rows.setdefault(meta["doc_id"], (meta["content_hash"], []))
+                entry[1].append((int(meta["n"]), cid, text))
+        return {
+            doc: (key, [(cid, text) for _, cid, text in sorted(chunks)])
+            for doc, (key, chunks) in rows.items()
+        }
+
     def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
         if not ids:
             return {}
