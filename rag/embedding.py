@@ -83,7 +83,11 @@ class MiniLMEmbedder:
                     log.warning("using torch for MiniLM: %s", err)
                     self.onnx_dir = None
                     return None
-            self._onnx = OnnxMiniLM(self.onnx_dir)
+            try:
+                self._onnx = OnnxMiniLM(self.onnx_dir)
+            except Exception as err:  # a damaged export: torch still answers
+                log.warning("using torch for MiniLM: %s is unusable (%s)", self.onnx_dir, err)
+                self.onnx_dir = None
         return self._onnx
 
 
@@ -165,7 +169,7 @@ def export_onnx(embedder: MiniLMEmbedder, directory: Path) -> Path:
     import numpy as np
 
     directory = Path(directory)
-    staging = directory.with_name(directory.name + ".tmp")
+    staging = directory.with_name(f"{directory.name}.tmp-{os.getpid()}")  # one per process
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
@@ -183,8 +187,12 @@ def export_onnx(embedder: MiniLMEmbedder, directory: Path) -> Path:
     if diff > ONNX_TOLERANCE:
         shutil.rmtree(staging, ignore_errors=True)
         raise OnnxExportError(f"ONNX vectors differ from torch by {diff:.1e}")
-    shutil.rmtree(directory, ignore_errors=True)
-    staging.rename(directory)
+    if directory.exists() and not (directory / ONNX_MODEL).exists():
+        shutil.rmtree(directory, ignore_errors=True)  # what is left of a damaged one
+    try:
+        staging.rename(directory)
+    except OSError:  # another process's export got there first; it passed the same check
+        shutil.rmtree(staging, ignore_errors=True)
     return directory
 
 

@@ -114,16 +114,22 @@ class Pipeline:
             self._keywords_pending.parent.mkdir(parents=True, exist_ok=True)
             self._keywords_pending.touch()
             report = ingest(corpus, self.chunker, self.embedder, self.store, progress=progress)
-            keywords = self.keywords
-            if report.changed and not was_pending:
-                keywords = self._keywords_after(report)
-            check = report.changed or self.settings.chroma_is_remote()
-            if was_pending or (check and len(keywords) != self.store.count()):
-                keywords = self._synced_keywords(keywords)
+            keywords = self._keywords_following(report, was_pending)
             if keywords is not self.keywords:
                 self._swap_keywords(keywords)
             self._keywords_pending.unlink(missing_ok=True)
         return report
+
+    def _keywords_following(self, report: IngestReport, was_pending: bool) -> KeywordIndex:
+        """The keyword index after an ingest: updated from its report and checked against the
+        store's chunk count; compared article by article after an interrupted ingest."""
+        if was_pending:
+            return self._synced_keywords(self.keywords)
+        keywords = self._keywords_after(report) if report.changed else self.keywords
+        may_differ = report.changed or self.settings.chroma_is_remote()  # a shared server
+        if may_differ and len(keywords) != self.store.count():
+            keywords = self._synced_keywords(keywords)
+        return keywords
 
     def _swap_keywords(self, index: KeywordIndex) -> None:
         self.keywords = index
