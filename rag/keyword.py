@@ -209,10 +209,11 @@ class KeywordIndex:
                 continue
             scores[dead] = 0.0
             top = np.flatnonzero(scores > 0)
-            if len(top) > k:
-                top = top[np.argpartition(-scores[top], k - 1)[:k]]
+            if len(top) > k:  # the k best, and any chunk tied with the k-th
+                kth = np.partition(scores[top], len(top) - k)[len(top) - k]
+                top = top[scores[top] >= kth]
             hits.extend((float(scores[r]), s, int(r)) for r in top)
-        hits.sort(key=lambda h: (-h[0], h[1], h[2]))
+        hits.sort(key=lambda h: (-h[0], -h[1], -h[2]))  # ties: the later indexed first, as bm25s
         return [(str(self.segments[s].ids[r]), score) for score, s, r in hits[:k]]
 
     def _segment_scores(self, seg: Segment, query_terms, idf) -> np.ndarray | None:

@@ -145,15 +145,22 @@ class Pipeline:
                 self._swap_keywords(self._synced_keywords(self.keywords))
                 self.ingest_marker.unlink(missing_ok=True)
                 raise
-            keywords = self.keywords
-            if report.changed and not was_interrupted:
-                keywords = self._keywords_after(report)  # only what this ingest wrote
-            if was_interrupted or len(keywords) != self.store.count():
-                keywords = self._synced_keywords(keywords)
+            keywords = self._keywords_following(report, was_interrupted)
             if keywords is not self.keywords:
                 self._swap_keywords(keywords)
             self.ingest_marker.unlink(missing_ok=True)  # only now are vectors and keywords in step
         return report
+
+    def _keywords_following(self, report: IngestReport, was_pending: bool) -> KeywordIndex:
+        """The keyword index after an ingest: updated from its report and checked against the
+        store's chunk count; compared article by article after an interrupted ingest."""
+        if was_pending:
+            return self._synced_keywords(self.keywords)
+        keywords = self._keywords_after(report) if report.changed else self.keywords
+        may_differ = report.changed or self.settings.chroma_is_remote()  # a shared server
+        if may_differ and len(keywords) != self.store.count():
+            keywords = self._synced_keywords(keywords)
+        return keywords
 
     def _swap_keywords(self, index: KeywordIndex) -> None:
         self.keywords = index

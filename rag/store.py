@@ -313,7 +313,7 @@ class ChunkStore:
         if not ids:
             return {}
         batch = self._collection.get(ids=ids, include=["embeddings"])
-        return dict(zip(batch["ids"], batch["embeddings"]))
+        return {cid: list(map(float, v)) for cid, v in zip(batch["ids"], batch["embeddings"])}
 
     def query(self, embedding: list[float], k: int) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks with their cosine similarity, best first (fewer if the store is small)."""

@@ -108,3 +108,15 @@ def test_an_export_whose_vectors_disagree_is_discarded(exported, tmp_path, monke
     with pytest.raises(rag.embedding.OnnxExportError, match="differ from torch"):
         rag.embedding.export_onnx(embedder, tmp_path / "onnx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_damaged_export_leaves_torch_in_charge(exported, tmp_path, caplog):
+    shutil.copytree(exported.onnx_dir, tmp_path / "onnx")
+    (tmp_path / "onnx" / "model.onnx").write_bytes(b"not a model")
+    embedder = MiniLMEmbedder(onnx_dir=tmp_path / "onnx")
+    embedder._model = exported.model
+
+    vectors = embedder.embed(TEXTS[:2])
+
+    assert np.abs(np.array(vectors) - exported.torch_embed(TEXTS[:2])).max() == 0
+    assert "is unusable" in caplog.text

@@ -243,3 +243,14 @@ def test_a_lost_keyword_index_is_rebuilt_once_and_an_old_one_replaced(
     assert_matches_store(again)
     assert not (again.keyword_dir / "ids.json").exists()
     assert KeywordIndex.load(again.keyword_dir) is not None
+
+
+def test_equal_scores_rank_the_later_indexed_chunk_first():
+    """bm25s's order for ties on an index built in store order, kept so rankings match it."""
+    same = "Defence ministers met in Brussels."
+    index = KeywordIndex().updated(
+        add=[ArticleChunks(doc, "h", [(f"{doc}#0", same)]) for doc in ("a", "b", "c")]
+    )
+    index = index.updated(add=[ArticleChunks("d", "h", [("d#0", same)])])  # a second segment
+    assert [cid for cid, _ in index.search("ministers Brussels", 4)] == ["d#0", "c#0", "b#0", "a#0"]
+    assert index.search("ministers Brussels", 1)[0][0] == "d#0"
