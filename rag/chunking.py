@@ -30,6 +30,11 @@ def chunk_id(doc_id: str, n: int) -> str:
     return f"{doc_id}#{n}"
 
 
+def doc_id_of(chunk_id: str) -> str:
+    """The article id a chunk id (``<article id>#<n>``) belongs to."""
+    return chunk_id.rpartition("#")[0]
+
+
 @lru_cache(maxsize=1)
 def minilm_token_counter() -> Callable[[str], list[int]]:
     """Word-piece tokenizer of the bundled MiniLM (tokenizers only: no torch import)."""

@@ -22,7 +22,7 @@ _DEICTIC = re.compile(
 )
 _ELLIPSIS = re.compile(r"^\s*(and|what about|how about|also|who else|what else)\b", re.I)
 _SHORT = 3  # "Why?", "When was that?": too few words to stand alone
-_MARKER = re.compile(r"\s*\[\d+\]")
+MARKER = re.compile(r"\s*\[\d+\]")
 
 
 def validate_history(history: object) -> list[dict[str, str]]:
@@ -74,12 +74,17 @@ def standalone_query(question: str, history: list[dict[str, str]]) -> str:
     turns = [m for m in history if m["role"] in ("user", "assistant")]
     if not turns or not is_follow_up(question):
         return question
-    last_user = next((m["content"] for m in reversed(turns) if m["role"] == "user"), "")
-    last_answer = next((m["content"] for m in reversed(turns) if m["role"] == "assistant"), "")
+    last_user = last_said(turns, "user")
+    last_answer = last_said(turns, "assistant")
     context = [last_user.strip()]
-    names = entities(_MARKER.sub("", last_answer))
+    names = entities(MARKER.sub("", last_answer))
     context.extend(n for n in names if n.lower() not in (question + last_user).lower())
     return " ".join([question, *[c for c in context if c]])
+
+
+def last_said(messages: list[dict[str, str]], role: str) -> str:
+    """The content of the most recent message from ``role``, or "" if there is none."""
+    return next((m["content"] for m in reversed(messages) if m["role"] == role), "")
 
 
 def entities(text: str, limit: int = 5) -> list[str]:
@@ -116,7 +121,7 @@ class Condenser:
 
     def messages(self, question: str, turns: list[dict[str, str]]) -> list[dict[str, str]]:
         lines = [
-            f"{m['role'].capitalize()}: {_MARKER.sub('', m['content'])[: self.chars_per_turn]}"
+            f"{m['role'].capitalize()}: {MARKER.sub('', m['content'])[: self.chars_per_turn]}"
             for m in turns
         ]
         conversation = "\n".join(lines)

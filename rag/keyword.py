@@ -192,9 +192,7 @@ class KeywordIndex:
 
     def idf(self, term: str) -> float:
         """BM25's idf; a term the corpus never uses weighs the most."""
-        n = max(self._size, 1)
-        df = self.doc_freq(term)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return bm25_idf(max(self._size, 1), self.doc_freq(term))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Chunk ids with their BM25 score, best first; only chunks sharing a term."""
@@ -299,6 +297,11 @@ class KeywordIndex:
             except (OSError, ValueError, KeyError, IndexError):
                 continue
         return None
+
+
+def bm25_idf(n: int, df: int) -> float:
+    """BM25's idf of a term ``df`` of ``n`` documents use (never negative)."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 def segment_name() -> str:

@@ -10,9 +10,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rag.answer.base import Answer, Answerer
-from rag.chunking import Chunker, minilm_tokens
-from rag.conversation import require_valid_text, standalone_query, validate_history
+from rag.answer.base import Answer, Answerer, word_pieces
+from rag.chunking import Chunker, doc_id_of, minilm_tokens
+from rag.conversation import (
+    MARKER,
+    last_said,
+    require_valid_text,
+    standalone_query,
+    validate_history,
+)
 from rag.embedding import Embedder, make_embedder
 from rag.ingest import IngestReport, ingest
 from rag.keyword import ArticleChunks, KeywordIndex
@@ -170,13 +176,19 @@ class Pipeline:
     def ask(
         self, question: str, history: list[dict] | None = None, top_k: int | None = None
     ) -> Answer:
+        question, messages, query, passages = self._prepared(question, history, top_k)
+        return self.answerer.answer(question, passages, query=query, history=messages)
+
+    def _prepared(
+        self, question: object, history: object, top_k: int | None
+    ) -> tuple[str, list[dict], str, list[Passage]]:
+        """Checked question and history, the standalone query, and its passages."""
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
         if not len(self.keywords):  # it mirrors the store, without a round trip to Chroma
             self._ingest_first()
         query = self.condense(question, messages)
-        passages = self.retrieve(query, question, messages, top_k)
-        return self.answerer.answer(question, passages, query=query, history=messages)
+        return question, messages, query, self.retrieve(query, question, messages, top_k)
 
     def retrieve(
         self, query: str, question: str, messages: list[dict], top_k: int | None
@@ -204,15 +216,10 @@ class Pipeline:
         stream = getattr(self.answerer, "stream", None)
         if stream is None:
             answer = self.ask(question, history, top_k)
-            yield from re.findall(r"\S+\s*", answer.text)
+            yield from word_pieces(answer.text)
             yield answer
             return
-        question = validate_question(question, self.settings.max_question_chars)
-        messages = validate_history(history)
-        if not len(self.keywords):  # it mirrors the store, without a round trip to Chroma
-            self._ingest_first()
-        query = self.condense(question, messages)
-        passages = self.retrieve(query, question, messages, top_k)
+        question, messages, query, passages = self._prepared(question, history, top_k)
         yield from stream(question, passages, query=query, history=messages)
 
     def status(self) -> Status:
@@ -235,11 +242,8 @@ class Pipeline:
 
 def cited_articles(messages: list[dict], keywords: KeywordIndex) -> frozenset[str]:
     """The articles the last answer quoted: its quotes find their own chunks by keywords."""
-    said = next((m["content"] for m in reversed(messages) if m["role"] == "assistant"), "")
-    quotes = [q for q in re.split(r"\s*\[\d+\]\s*", said) if len(q.split()) >= 4]
-    return frozenset(
-        cid.split("#")[0] for quote in quotes[:3] for cid, _ in keywords.search(quote, 1)
-    )
+    quotes = [q for q in MARKER.split(last_said(messages, "assistant")) if len(q.split()) >= 4]
+    return frozenset(doc_id_of(cid) for quote in quotes[:3] for cid, _ in keywords.search(quote, 1))
 
 
 def validate_question(question: object, limit: int) -> str:

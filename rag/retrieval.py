@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from rag.chunking import doc_id_of
 from rag.embedding import Embedder
 from rag.keyword import KeywordIndex
 from rag.store import ChunkStore, StoredChunk
@@ -80,7 +81,7 @@ class HybridRetriever:
         fused = fuse_rankings(rankings, self.rrf_k)
         ranked = sorted(fused, key=lambda cid: (-fused[cid], -dense.get(cid, -1.0)))
         top = ranked[:k]
-        kept = [cid for cid in ranked[k:] if cid.split("#")[0] in prefer][:PREFERRED_EXTRA]
+        kept = [cid for cid in ranked[k:] if doc_id_of(cid) in prefer][:PREFERRED_EXTRA]
         top += kept
         stored = {s.id: s for s, _ in dense_hits}
         missing = [cid for cid in top if cid not in stored]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -47,6 +48,11 @@ class Answer:
                 for p in self.passages
             ],
         }
+
+
+def word_pieces(text: str) -> list[str]:
+    """``text`` as the pieces a stream hands out when it has the whole answer at once."""
+    return re.findall(r"\S+\s*", text)
 
 
 def abstention(query: str, passages: list[Passage] | None = None) -> Answer:

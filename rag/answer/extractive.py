@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from rag.answer.base import Answer, abstention
 from rag.citations import Support, number_citations
-from rag.keyword import KeywordIndex
+from rag.conversation import last_said
+from rag.keyword import KeywordIndex, bm25_idf
 from rag.retrieval import Passage
 from rag.sentences import split_sentences
 from rag.terms import terms
@@ -65,6 +67,7 @@ CONTEXT_WEIGHT = 0.35
 REPEAT_WEIGHT = 0.8
 
 
+@lru_cache(maxsize=256)
 def question_type(question: str) -> str:
     """The kind of answer the question asks for: when, how_many, who, where, or other."""
     q = question.lower().strip()
@@ -94,6 +97,7 @@ def strict_type(question: str) -> bool:
     )
 
 
+@lru_cache(maxsize=256)
 def asked_unit(question: str) -> str | None:
     """What a how-many question counts, stemmed: "How many dollars ..." → "dollar"; None when
     it names nothing ("How many does NATO have?") or asks "how long/much" without a unit."""
@@ -181,7 +185,7 @@ class ExtractiveAnswerer:
         query = query or question
         candidates = self.candidates(question, query, passages)
         if query != question:  # a follow-up wants something new, not the last answer again
-            candidates = demote_repeats(candidates, last_answer(history or []))
+            candidates = demote_repeats(candidates, last_said(history or [], "assistant"))
         if not candidates or candidates[0].score < self.threshold:
             return abstention(query, passages)
         if strict_type(question) and not any(c.typed for c in candidates):
@@ -203,7 +207,8 @@ class ExtractiveAnswerer:
         kind = question_type(question)
         own = set(terms(question))
         sentences = passage_sentences(passages)
-        local = local_idf([text for _, _, text in sentences.values()])
+        words_of = {key: set(terms(text)) for key, (_, _, text) in sentences.items()}
+        local = local_idf(list(words_of.values()))
         # A follow-up's query carries words of earlier turns: they guide, the question decides.
         weights = {
             t: term_weight(self.keywords.idf(t), local(t)) * (1.0 if t in own else CONTEXT_WEIGHT)
@@ -213,10 +218,10 @@ class ExtractiveAnswerer:
         best: dict[tuple[str, int], Candidate] = {}
         previous: tuple[str, int, str] = ("", -10, "")  # doc id, end, text
         for (doc_id, start), (passage, end, text) in sorted(sentences.items()):
-            words = set(terms(text))
+            words = words_of[(doc_id, start)]
             follows = doc_id == previous[0] and start - previous[1] <= 3
             if follows and _PERSON_REFERENCE.search(text):
-                words |= set(terms(" ".join(_NAME.findall(previous[2]))))
+                words = words | set(terms(" ".join(_NAME.findall(previous[2]))))
             previous = (doc_id, end, text)
             shared = weights.keys() & words
             coverage = sum(weights[t] for t in shared) / total if total else 0.0
@@ -224,10 +229,6 @@ class ExtractiveAnswerer:
             score = confidence(coverage, passage.dense, typed)
             best[(doc_id, start)] = Candidate(passage, start, end, text, coverage, typed, score)
         return sorted(best.values(), key=lambda c: -c.score)
-
-
-def last_answer(history: list[dict]) -> str:
-    return next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
 
 
 def demote_repeats(candidates: list[Candidate], said: str) -> list[Candidate]:
@@ -248,15 +249,15 @@ def term_weight(corpus_idf: float, local: float) -> float:
     return math.sqrt(corpus_idf) * local
 
 
-def local_idf(sentences: list[str]):
-    """idf among the retrieved sentences: a word every one of them shares (the topic) tells
-    them apart less than a word only a few hold, whatever the rest of the corpus says."""
-    n = len(sentences)
+def local_idf(sentences: list[set[str]]):
+    """idf among the retrieved sentences (their term sets): a word every one of them shares
+    (the topic) tells them apart less than a word only a few hold, whatever the rest of the
+    corpus says."""
     df: dict[str, int] = {}
-    for text in sentences:
-        for t in set(terms(text)):
+    for words in sentences:
+        for t in words:
             df[t] = df.get(t, 0) + 1
-    return lambda t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5))
+    return lambda t: bm25_idf(len(sentences), df.get(t, 0))
 
 
 def passage_sentences(passages: list[Passage]) -> dict[tuple[str, int], tuple[Passage, int, str]]:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
-from rag.answer.base import Answer, Answerer, abstention
+from rag.answer.base import Answer, Answerer, abstention, word_pieces
 from rag.embedding import Embedder
 from rag.llm import ChatClient, LLMError, prompt
 from rag.retrieval import Passage
@@ -113,7 +113,7 @@ class GenerativeAnswerer:
         except LLMError as err:
             answer = self._fallback(question, passages, query, err)
             if not released:
-                yield from re.findall(r"\S+\s*", answer.text)
+                yield from word_pieces(answer.text)
             yield answer
             return
         tail, resolution = resolver.close()
