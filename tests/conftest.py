@@ -57,6 +57,17 @@ class HashingEmbedder:
         return [c / norm for c in counts]
 
 
+def seeded_pipeline(root: Path):
+    """A pipeline over a private copy of the seeds under ``root``, hashing embedder, ingested."""
+    from rag.pipeline import build_pipeline
+
+    shutil.copytree(SEEDS, root / "corpus")
+    settings = rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data")
+    built = build_pipeline(settings, embedder=HashingEmbedder())
+    built.ingest()
+    return built
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_rag_environment():
     """RAG_* and OPENAI_* variables of whoever runs the tests must not change what they build."""

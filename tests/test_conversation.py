@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from conftest import SEEDS, HashingEmbedder
+from conftest import seeded_pipeline
 
-import rag
 from rag.answer.extractive import REPEAT_WEIGHT, demote_repeats
 from rag.conversation import entities, is_follow_up, standalone_query
-from rag.pipeline import build_pipeline, cited_articles
+from rag.pipeline import cited_articles
 
 AMBASSADOR_Q = "Who is the US Ambassador to NATO?"
 AMBASSADOR_A = (
@@ -62,13 +59,7 @@ def test_entities_are_names_and_places_not_sentence_openers():
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
-    root = tmp_path_factory.mktemp("conversation")
-    shutil.copytree(SEEDS, root / "corpus")
-    built = build_pipeline(
-        rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data"), HashingEmbedder()
-    )
-    built.ingest()
-    return built
+    return seeded_pipeline(tmp_path_factory.mktemp("conversation"))
 
 
 def test_the_last_answers_articles_are_found_from_its_quotes(pipeline):

@@ -10,7 +10,7 @@ import re
 import shutil
 
 import pytest
-from conftest import SEEDS, HashingEmbedder
+from conftest import SEEDS, seeded_pipeline
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,12 +32,7 @@ PROPERTY = settings(
 
 @pytest.fixture(scope="module")
 def hashed(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hostile-q")
-    shutil.copytree(SEEDS, root / "corpus")
-    settings_ = rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data")
-    pipeline = build_pipeline(settings_, embedder=HashingEmbedder())
-    pipeline.ingest()
-    return pipeline
+    return seeded_pipeline(tmp_path_factory.mktemp("hostile-q"))
 
 
 @pytest.fixture(scope="module")

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import inspect
-import shutil
 import typing
 
 import pytest
-from conftest import SEEDS, HashingEmbedder
+from conftest import seeded_pipeline
 
 import rag
-from rag.pipeline import build_pipeline
 
 QUESTION = "Who is the US Ambassador to NATO?"
 
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
-    root = tmp_path_factory.mktemp("inputs")
-    shutil.copytree(SEEDS, root / "corpus")
-    settings = rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data")
-    built = build_pipeline(settings, embedder=HashingEmbedder())
-    built.ingest()
-    return built
+    return seeded_pipeline(tmp_path_factory.mktemp("inputs"))
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])
