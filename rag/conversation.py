@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from rag.llm import ChatClient, LLMError, prompt
+from rag.terms import STOPWORDS
 
 _ANAPHORA = re.compile(
     r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|the same|the former|the latter|"
@@ -65,14 +66,16 @@ def is_follow_up(question: str) -> bool:
     )
 
 
-def standalone_query(question: str, history: list[dict[str, str]]) -> str:
+def standalone_query(
+    question: str, history: list[dict[str, str]], assume_follow_up: bool = False
+) -> str:
     """The question, plus the previous turn and its answer's names when it leans on them.
 
     A self-contained question stands alone, so a topic switch is not dragged back.
     """
     question = question.strip()
     turns = [m for m in history if m["role"] in ("user", "assistant")]
-    if not turns or not is_follow_up(question):
+    if not turns or not (assume_follow_up or is_follow_up(question)):
         return question
     last_user = last_said(turns, "user")
     last_answer = last_said(turns, "assistant")
@@ -88,14 +91,55 @@ def last_said(messages: list[dict[str, str]], role: str) -> str:
 
 
 def entities(text: str, limit: int = 5) -> list[str]:
-    """Names, most frequent first: capitalised runs ("Julianne Smith") and single capitalised
-    place names after "in", "at" or "to" ("in Vilnius")."""
+    """Names, most frequent first (then first seen): capitalised runs ("Julianne Smith") and
+    single capitalised words where a place stands ("in Vilnius", "the capital Vilnius")."""
     counts: dict[str, int] = {}
-    for match in re.finditer(
-        r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|(?<=\b(?:in|at|to) )[A-Z][a-z]{2,}", text
-    ):
-        counts[match.group()] = counts.get(match.group(), 0) + 1
+    for name, before in names_in(text):
+        if " " in name or _PLACE_BEFORE.search(before):
+            counts[name] = counts.get(name, 0) + 1
     return sorted(counts, key=lambda n: -counts[n])[:limit]
+
+
+_NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
+_OPENER = re.compile(r"(?:^|[.!?:;]\s+|[\"“‘(]\s*)$")
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|to|from|capital|city|town)\s+$")
+
+
+def names_in(text: str) -> list[tuple[str, str]]:
+    """Capitalised runs in reading order, each with the text before it; a sentence's opening
+    word only as part of a longer name ("Mark Rutte said", not "After Volodymyr Zelensky")."""
+    found = []
+    for match in _NAME_RUN.finditer(text):
+        words = match.group().split()
+        before = text[max(0, match.start() - 40) : match.start()]
+        if _OPENER.search(text[: match.start()]) and (
+            len(words) == 1 or words[0].lower() in STOPWORDS
+        ):
+            words = words[1:]
+        name = " ".join(words)
+        if len(name) > 2:
+            found.append((name, before))
+    return found
+
+
+def referent(history: list[dict[str, str]]) -> str:
+    """What "it", "he" or "there" most likely points at: the first name the last answer gave
+    that its question did not ask about ("Which summit?" → "Vilnius")."""
+    asked = last_said(history, "user").lower()
+    for name, _ in names_in(MARKER.sub("", last_said(history, "assistant"))):
+        if any(word.lower() not in asked for word in name.split()):
+            return name
+    return ""
+
+
+def wants_more(question: str) -> bool:
+    """ "What else ...?", "Anything besides ...?": the user wants something not yet said."""
+    return bool(_MORE.search(question))
+
+
+_MORE = re.compile(
+    r"\b(else|other(?:s| things?)?|besides|apart from|in addition|more)\b", re.IGNORECASE
+)
 
 
 class Condenser:

@@ -11,13 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.answer.base import Answer, Answerer, word_pieces
-from rag.chunking import Chunker, doc_id_of, minilm_tokens
+from rag.chunking import Chunker, chunk_id, doc_id_of, minilm_tokens
 from rag.conversation import (
     MARKER,
     last_said,
     require_valid_text,
     standalone_query,
     validate_history,
+    wants_more,
 )
 from rag.embedding import Embedder, make_embedder
 from rag.ingest import IngestReport, ingest
@@ -25,6 +26,7 @@ from rag.keyword import ArticleChunks, KeywordIndex
 from rag.retrieval import HybridRetriever, Passage
 from rag.settings import Settings
 from rag.store import ChunkStore, open_collection
+from rag.terms import terms
 
 log = logging.getLogger("rag")
 
@@ -177,7 +179,15 @@ class Pipeline:
         self, question: str, history: list[dict] | None = None, top_k: int | None = None
     ) -> Answer:
         question, messages, query, passages = self._prepared(question, history, top_k)
-        return self.answerer.answer(question, passages, query=query, history=messages)
+        answer = self.answerer.answer(question, passages, query=query, history=messages)
+        if answer.abstained and query == question and messages:
+            # It looked self-contained, but the conversation may be what makes it answerable
+            # ("Who's the secretary general that needs replacing?" after the summit's agenda).
+            leaning = standalone_query(question, messages, assume_follow_up=True)
+            passages = self.retrieve(leaning, question, messages, top_k)
+            retried = self.answerer.answer(question, passages, query=leaning, history=messages)
+            return retried if answers_own_words(question, retried) else answer
+        return answer
 
     def _prepared(
         self, question: object, history: object, top_k: int | None
@@ -193,9 +203,14 @@ class Pipeline:
     def retrieve(
         self, query: str, question: str, messages: list[dict], top_k: int | None
     ) -> list[Passage]:
-        """Passages for the standalone query; a follow-up keeps the last answer's articles."""
-        prefer = cited_articles(messages, self.keywords) if query != question else frozenset()
-        return self.retriever.retrieve(query, top_k or self.settings.top_k, prefer=prefer)
+        """Passages for the standalone query; a follow-up keeps the last answer's articles, and
+        "What else ...?" also reads on past the chunks the last answer quoted."""
+        k = top_k or self.settings.top_k
+        if query == question:
+            return self.retriever.retrieve(query, k)
+        cited = cited_chunks(messages, self.keywords)
+        also = next_chunks(cited) if wants_more(question) else frozenset()
+        return self.retriever.retrieve(query, k, prefer=articles_of(cited), also=also)
 
     def _ingest_first(self) -> None:
         log.warning(
@@ -240,10 +255,32 @@ class Pipeline:
         )
 
 
-def cited_articles(messages: list[dict], keywords: KeywordIndex) -> frozenset[str]:
-    """The articles the last answer quoted: its quotes find their own chunks by keywords."""
+def answers_own_words(question: str, answer: Answer) -> bool:
+    """An answer that quotes some word of the question itself, not only of earlier turns
+    ("What's the capital of Australia?" is not answered by the last topic's sentences)."""
+    own = set(terms(question))
+    quoted = set(terms(" ".join(c.quote for c in answer.citations)))
+    return not answer.abstained and bool(own & quoted)
+
+
+def cited_chunks(messages: list[dict], keywords: KeywordIndex) -> frozenset[str]:
+    """The chunks the last answer quoted: its quotes find their own chunks by keywords."""
     quotes = [q for q in MARKER.split(last_said(messages, "assistant")) if len(q.split()) >= 4]
-    return frozenset(doc_id_of(cid) for quote in quotes[:3] for cid, _ in keywords.search(quote, 1))
+    return frozenset(cid for quote in quotes[:3] for cid, _ in keywords.search(quote, 1))
+
+
+def articles_of(chunk_ids: frozenset[str]) -> frozenset[str]:
+    return frozenset(doc_id_of(cid) for cid in chunk_ids)
+
+
+def next_chunks(chunk_ids: frozenset[str]) -> frozenset[str]:
+    """The chunk after each one, by the stable ``<article id>#<n>`` ids."""
+    following = set()
+    for cid in chunk_ids:
+        doc_id, _, n = cid.rpartition("#")
+        if n.isdigit():
+            following.add(chunk_id(doc_id, int(n) + 1))
+    return frozenset(following - chunk_ids)
 
 
 def validate_question(question: object, limit: int) -> str:

@@ -56,18 +56,30 @@ class HybridRetriever:
         self.rrf_k = rrf_k
 
     def retrieve(
-        self, query: str, k: int, mode: Mode | None = None, prefer: frozenset[str] = frozenset()
+        self,
+        query: str,
+        k: int,
+        mode: Mode | None = None,
+        prefer: frozenset[str] = frozenset(),
+        also: frozenset[str] = frozenset(),
     ) -> list[Passage]:
         """The top ``k`` chunks, plus the best few more of the ``prefer`` articles (the ones a
-        follow-up's previous answer cited), so those stay candidates."""
+        follow-up's previous answer cited), so those stay candidates, plus the chunks ``also``
+        names (read on past a quoted chunk)."""
         query_vector = self.embedder.embed([query])[0]
         # The reads below must see one state of the store: an article an ingest is
         # replacing is either wholly old or wholly new to them, never a mix.
         with self.store.reading():
-            return self._ranked(query, query_vector, k, mode or self.mode, prefer)
+            return self._ranked(query, query_vector, k, mode or self.mode, prefer, also)
 
     def _ranked(
-        self, query: str, query_vector: list[float], k: int, mode: Mode, prefer: frozenset[str]
+        self,
+        query: str,
+        query_vector: list[float],
+        k: int,
+        mode: Mode,
+        prefer: frozenset[str],
+        also: frozenset[str],
     ) -> list[Passage]:
         dense_hits = self.store.query(query_vector, self.candidates) if mode != "bm25" else []
         bm25_hits = self.keywords.search(query, self.candidates)
@@ -82,13 +94,13 @@ class HybridRetriever:
         ranked = sorted(fused, key=lambda cid: (-fused[cid], -dense.get(cid, -1.0)))
         top = ranked[:k]
         kept = [cid for cid in ranked[k:] if doc_id_of(cid) in prefer][:PREFERRED_EXTRA]
-        top += kept
+        top += kept + sorted(also - set(top) - set(kept))
         stored = {s.id: s for s, _ in dense_hits}
         missing = [cid for cid in top if cid not in stored]
         stored.update(self.store.get(missing))
         dense.update(self._cosines(query_vector, [cid for cid in top if cid not in dense]))
         return [
-            Passage(stored[cid], dense.get(cid, 0.0), bm25.get(cid, 0.0), fused[cid], rank)
+            Passage(stored[cid], dense.get(cid, 0.0), bm25.get(cid, 0.0), fused.get(cid, 0.0), rank)
             for rank, cid in enumerate(top, start=1)
             if cid in stored
         ]

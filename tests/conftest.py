@@ -57,13 +57,14 @@ class HashingEmbedder:
         return [c / norm for c in counts]
 
 
-def seeded_pipeline(root: Path):
-    """A pipeline over a private copy of the seeds under ``root``, hashing embedder, ingested."""
+def seeded_pipeline(root: Path, real_model: bool = False):
+    """A pipeline over a private copy of the seeds under ``root``, ingested; the hashing
+    embedder unless ``real_model`` (the bundled MiniLM, shared by every module that loads it)."""
     from rag.pipeline import build_pipeline
 
     shutil.copytree(SEEDS, root / "corpus")
     settings = rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data")
-    built = build_pipeline(settings, embedder=HashingEmbedder())
+    built = build_pipeline(settings, embedder=None if real_model else HashingEmbedder())
     built.ingest()
     return built
 

@@ -6,8 +6,8 @@ import pytest
 from conftest import seeded_pipeline
 
 from rag.answer.extractive import REPEAT_WEIGHT, demote_repeats
-from rag.conversation import entities, is_follow_up, standalone_query
-from rag.pipeline import cited_articles
+from rag.conversation import entities, is_follow_up, referent, standalone_query, wants_more
+from rag.pipeline import articles_of, cited_chunks, next_chunks
 
 AMBASSADOR_Q = "Who is the US Ambassador to NATO?"
 AMBASSADOR_A = (
@@ -62,9 +62,15 @@ def pipeline(tmp_path_factory):
     return seeded_pipeline(tmp_path_factory.mktemp("conversation"))
 
 
+@pytest.fixture(scope="module")
+def minilm(tmp_path_factory):
+    """Whether a question stands alone depends on what the real model finds for it."""
+    return seeded_pipeline(tmp_path_factory.mktemp("conversation-minilm"), real_model=True)
+
+
 def test_the_last_answers_articles_are_found_from_its_quotes(pipeline):
-    assert cited_articles(HISTORY, pipeline.keywords) == {"001_5e5283315bc32363"}
-    assert cited_articles([], pipeline.keywords) == frozenset()
+    assert articles_of(cited_chunks(HISTORY, pipeline.keywords)) == {"001_5e5283315bc32363"}
+    assert cited_chunks([], pipeline.keywords) == frozenset()
 
 
 def test_a_follow_up_keeps_the_cited_article_among_its_passages(pipeline):
@@ -82,3 +88,70 @@ def test_sentences_already_said_rank_below_new_ones(pipeline):
     assert again.score == pytest.approx(first.score * REPEAT_WEIGHT)
     assert [c.score for c in demoted] == sorted((c.score for c in demoted), reverse=True)
     assert {c.text for c in demoted} == {c.text for c in candidates}
+
+
+def test_the_referent_is_the_first_name_the_last_answer_gave_that_was_not_asked_about():
+    history = [
+        {"role": "user", "content": "Which summit was he talking about?"},
+        {
+            "role": "assistant",
+            "content": '"With no signal in Vilnius," he told The Wall Street Journal. [1]',
+        },
+    ]
+    assert referent(history) == "Vilnius"
+    assert "Julianne Smith" in referent(HISTORY)
+    assert referent([]) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "more"),
+    [("What else is on the agenda there?", True), ("Anything besides that?", True)],
+)
+def test_questions_that_want_something_not_yet_said(question, more):
+    assert wants_more(question) is more
+    assert not wants_more("When does it take place?")
+
+
+def test_next_chunks_follow_by_stable_id():
+    assert next_chunks(frozenset({"a#0", "a#1", "b#3"})) == {"a#2", "b#4"}
+
+
+def test_what_else_reads_on_past_the_quoted_sentence(pipeline):
+    """The sentence after the one already said ("Also up for discussion ...") is the answer,
+    even in a chunk that retrieval alone would not bring back."""
+    history = [
+        {"role": "user", "content": "Where are NATO leaders meeting in mid-July?"},
+        {
+            "role": "assistant",
+            "content": pipeline.ask("Where are NATO leaders meeting in mid-July?").text,
+        },
+    ]
+    assert "Vilnius" in history[1]["content"]
+    answer = pipeline.ask("What else is on the agenda there?", history)
+    assert "successor to Secretary General Jens Stoltenberg" in answer.text
+
+
+def test_a_question_only_the_conversation_answers_is_retried_as_a_follow_up(minilm):
+    history = [
+        {"role": "user", "content": "What is on the Vilnius agenda besides Ukraine?"},
+        {
+            "role": "assistant",
+            "content": "Also up for discussion are new defense spending commitments and a "
+            "successor to Secretary General Jens Stoltenberg, who is planning on leaving his "
+            "post in the autumn. [1]",
+        },
+    ]
+    question = "Who's the secretary general that needs replacing?"
+    assert minilm.ask(question).abstained
+    answer = minilm.ask(question, history)
+    assert not answer.abstained and "Stoltenberg" in answer.text
+    assert answer.query != question  # the retry's query is what retrieval used
+
+
+def test_a_topic_switch_is_not_answered_from_the_last_topic(minilm):
+    history = [
+        {"role": "user", "content": "What does Connolly say has to happen before Ukraine joins?"},
+        {"role": "assistant", "content": minilm.ask("What did Jerry Connolly explain?").text},
+    ]
+    assert "Connolly" in history[1]["content"]
+    assert minilm.ask("What's the capital of Australia?", history).abstained

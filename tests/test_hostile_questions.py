@@ -7,7 +7,6 @@ real MiniLM pipeline, where abstention is the product's actual behaviour.
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from conftest import SEEDS, seeded_pipeline
@@ -17,7 +16,6 @@ from hypothesis import strategies as st
 import rag
 from rag.answer import ABSTAIN_TEXT
 from rag.corpus import load_corpus
-from rag.pipeline import build_pipeline
 
 AMBASSADOR = "001_5e5283315bc32363"
 TEXTS = {a.id: a.text for a in load_corpus(SEEDS).articles}
@@ -37,12 +35,7 @@ def hashed(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def minilm(tmp_path_factory):
-    """The real pipeline; the model is shared with any other module that loaded it."""
-    root = tmp_path_factory.mktemp("hostile-q-minilm")
-    shutil.copytree(SEEDS, root / "corpus")
-    pipeline = build_pipeline(rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data"))
-    pipeline.ingest()
-    return pipeline
+    return seeded_pipeline(tmp_path_factory.mktemp("hostile-q-minilm"), real_model=True)
 
 
 def assert_sound(answer) -> None:

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from rag.answer.base import Answer, abstention
 from rag.citations import Support, number_citations
-from rag.conversation import last_said
+from rag.conversation import last_said, names_in, referent, wants_more
 from rag.keyword import KeywordIndex, bm25_idf
 from rag.retrieval import Passage
 from rag.sentences import split_sentences
@@ -25,6 +25,13 @@ _TIME = re.compile(
     r"near future|soon|earlier|later|now|currently)\b",
     re.IGNORECASE,
 )
+# A time one can put on a calendar, unlike "soon", "earlier this month" or "now".
+_CALENDAR = re.compile(
+    rf"\b(?:{_MONTH}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|(?:19|20)\d\d|"
+    r"spring|summer|autumn|fall|winter)\b",
+    re.IGNORECASE,
+)
+VAGUE_TIME_WEIGHT = 0.85
 _NUMBER = re.compile(
     r"\b(?:\d[\d,.]*(?:st|nd|rd|th)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
     r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozens?|first|second|"
@@ -183,9 +190,13 @@ class ExtractiveAnswerer:
         history: list[dict] | None = None,
     ) -> Answer:
         query = query or question
-        candidates = self.candidates(question, query, passages)
-        if query != question:  # a follow-up wants something new, not the last answer again
-            candidates = demote_repeats(candidates, last_said(history or [], "assistant"))
+        history = history or []
+        # A follow-up's "it" stands for what the last answer named: its words count as asked.
+        named = referent(history) if query != question else ""
+        candidates = self.candidates(question, query, passages, named)
+        if query != question and wants_more(question):  # "What else ...?": something new
+            said = last_said(history, "assistant")
+            candidates = demote_repeats(promote_continuations(candidates, said), said)
         if not candidates or candidates[0].score < self.threshold:
             return abstention(query, passages)
         if strict_type(question) and not any(c.typed for c in candidates):
@@ -202,16 +213,22 @@ class ExtractiveAnswerer:
         text, citations = number_citations([support(c) for c in chosen])
         return Answer(text, citations, False, query, list(passages))
 
-    def candidates(self, question: str, query: str, passages: list[Passage]) -> list[Candidate]:
-        """Every sentence of the passages, scored, best first; a sentence seen twice counts once."""
+    def candidates(
+        self, question: str, query: str, passages: list[Passage], named: str = ""
+    ) -> list[Candidate]:
+        """Every sentence of the passages, scored, best first; a sentence seen twice counts once.
+
+        The words of ``question`` and ``named`` (what a follow-up's "it" or "he" stands for)
+        decide; the rest of ``query`` (carried from earlier turns) only guides."""
         kind = question_type(question)
-        own = set(terms(question))
+        own = set(terms(question)) | set(terms(named))
         sentences = passage_sentences(passages)
         words_of = {key: set(terms(text)) for key, (_, _, text) in sentences.items()}
         local = local_idf(list(words_of.values()))
         # A follow-up's query carries words of earlier turns: they guide, the question decides.
+        carried = carried_weights(query, own)
         weights = {
-            t: term_weight(self.keywords.idf(t), local(t)) * (1.0 if t in own else CONTEXT_WEIGHT)
+            t: term_weight(self.keywords.idf(t), local(t)) * carried.get(t, 1.0)
             for t in set(terms(query))
         }
         total = sum(weights.values())
@@ -227,8 +244,21 @@ class ExtractiveAnswerer:
             coverage = sum(weights[t] for t in shared) / total if total else 0.0
             typed = has_answer_type(kind, text, question)
             score = confidence(coverage, passage.dense, typed)
+            if kind == "when" and not _CALENDAR.search(text):
+                score *= VAGUE_TIME_WEIGHT  # "When?" is best answered with a date
             best[(doc_id, start)] = Candidate(passage, start, end, text, coverage, typed, score)
         return sorted(best.values(), key=lambda c: -c.score)
+
+
+def carried_weights(query: str, own: set[str]) -> dict[str, float]:
+    """Weights of the query's words carried from earlier turns: CONTEXT_WEIGHT each, and a
+    carried name counts as one word however many it has ("The Wall Street Journal")."""
+    weights = {t: CONTEXT_WEIGHT for t in terms(query) if t not in own}
+    for name, _ in names_in(query):
+        words = [t for t in terms(name) if t in weights]
+        for t in words:
+            weights[t] = min(weights[t], CONTEXT_WEIGHT / len(words))
+    return weights
 
 
 def demote_repeats(candidates: list[Candidate], said: str) -> list[Candidate]:
@@ -239,6 +269,22 @@ def demote_repeats(candidates: list[Candidate], said: str) -> list[Candidate]:
         replace(c, score=c.score * REPEAT_WEIGHT) if c.text in said else c for c in candidates
     ]
     return sorted(demoted, key=lambda c: -c.score)
+
+
+def promote_continuations(candidates: list[Candidate], said: str) -> list[Candidate]:
+    """For "What else ...?": the sentence that goes on where a quoted one stopped ("Also up
+    for discussion are ...") is as relevant as the one it continues, and ranks above it."""
+    quoted = {(c.passage.chunk.doc_id, c.end): c.score for c in candidates if c.text in said}
+
+    def continued(c: Candidate) -> float:
+        doc = c.passage.chunk.doc_id
+        scores = [s for (d, end), s in quoted.items() if d == doc and 0 <= c.start - end <= 3]
+        return max(scores, default=0.0)
+
+    promoted = [
+        c if c.text in said else replace(c, score=max(c.score, continued(c))) for c in candidates
+    ]
+    return sorted(promoted, key=lambda c: -c.score)
 
 
 def term_weight(corpus_idf: float, local: float) -> float:
