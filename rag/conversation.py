@@ -102,6 +102,10 @@ def entities(text: str, limit: int = 5) -> list[str]:
 
 _NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 _OPENER = re.compile(r"(?:^|[.!?:;]\s+|[\"“‘(]\s*)$")
+_CALENDAR_WORD = re.compile(
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|"
+    r"August|September|October|November|December"
+)
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|to|from|capital|city|town)\s+$")
 
 
@@ -117,7 +121,7 @@ def names_in(text: str) -> list[tuple[str, str]]:
         ):
             words = words[1:]
         name = " ".join(words)
-        if len(name) > 2:
+        if len(name) > 2 and not _CALENDAR_WORD.fullmatch(name):
             found.append((name, before))
     return found
 

@@ -68,3 +68,38 @@ def test_strict_types_rule_out_untyped_sentences():
     assert strict_type("In which city was the July summit?")
     assert not strict_type("Who is the US Ambassador to NATO?")
     assert not strict_type("Where did Kirby make his comments?")
+
+
+def test_which_people_are_answered_by_full_names_not_by_a_group():
+    from rag.answer.extractive import has_answer_type
+
+    question = "Which European leaders did Biden meet about Ukraine?"
+    assert question_type(question) == "who"
+    assert has_answer_type("who", FRIDAY, question)
+    group = "Other European officials, particularly those in western and southern Europe, argued."
+    assert not has_answer_type("who", group, question)
+    # an outlet or a country is a one-word name, and is answer enough
+    assert has_answer_type("who", "That's according to CNN, Ukrinform reports", "Which agency?")
+
+
+def test_a_when_question_prefers_a_calendar_date_to_soon_or_now():
+    from rag.answer.extractive import _CALENDAR
+
+    assert _CALENDAR.search(FRIDAY) and _CALENDAR.search("in mid-July")
+    assert not _CALENDAR.search("that meeting will be held in the near future")
+
+
+def test_the_asked_kind_of_answer_is_not_a_word_to_match():
+    from rag.answer.extractive import _KIND_WORD
+
+    assert _KIND_WORD.findall("In which country?") == ["country"]
+    assert _KIND_WORD.findall("In which city was the July summit?") == ["city"]
+    assert _KIND_WORD.findall("Who is the US Ambassador to NATO?") == []
+
+
+def test_it_is_worth_recalling_leans_on_nothing_before_it():
+    from rag.answer.extractive import _BACK_REFERENCE
+
+    assert not _BACK_REFERENCE.search(SIXTEENTH)
+    assert _BACK_REFERENCE.search("It was reported by Bloomberg on November 23.")
+    assert _BACK_REFERENCE.search("It consists of five points.")

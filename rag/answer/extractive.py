@@ -39,9 +39,20 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _NAMED = re.compile(
-    r"\b(which|what) (outlet|agency|newspaper|publication|network|broadcaster|media|official|"
-    r"spokes(?:man|woman|person)|organi[sz]ation|leaders?|officials?|person|people)\b",
+    r"\b(which|what) (?:[a-z]+ )?(outlet|agency|newspaper|publication|network|broadcaster|"
+    r"media|official|spokes(?:man|woman|person)|organi[sz]ation|leaders?|officials?|person|"
+    r"people)\b",
     re.IGNORECASE,
+)
+# The question asks which people: answered by a full name, not "European officials".
+_PEOPLE_ASKED = re.compile(
+    r"\b(?:which|what) (?:\w+ )?(?:leaders|politicians|people|persons|heads of state)\b", re.I
+)
+# "In which country?": the kind of answer wanted, a word the answer itself won't contain.
+_KIND_WORD = re.compile(
+    r"\b(?:which|what) (?:\w+ )?(country|countries|city|cities|capital|town|place|year|date|day|"
+    r"month|time|name)\b",
+    re.I,
 )
 _REASON = re.compile(
     r"\b(because|reason|why|so that|due to|since|in order to|as a result|given|after all|"
@@ -50,7 +61,8 @@ _REASON = re.compile(
 )
 # A sentence opening like this leans on the one before it ("This was reported by Bloomberg").
 _BACK_REFERENCE = re.compile(
-    r"^[\"“‘']?(this|that|these|those|it|he|she|they|his|her|their|the reason|however|"
+    r"^[\"“‘']?(this|that|these|those|it(?! (?:is|was) (?:worth|likely|unlikely|expected|clear|"
+    r"possible|not clear))|he|she|they|his|her|their|the reason|however|"
     r"according to (him|her|them)|such)\b",
     re.IGNORECASE,
 )
@@ -153,10 +165,13 @@ def has_answer_type(kind: str, sentence: str, question: str) -> bool:
         )
     if kind in ("who", "where"):
         asked = {w.lower() for w in re.findall(r"[A-Za-z’'-]+", question)}
+        people = kind == "who" and bool(_PEOPLE_ASKED.search(question))
         for match in _NAME.finditer(sentence):
             words = match.group().split()
             if match.start() == 0 or sentence[match.start() - 1] in '"“(':
                 words = words[1:]  # a capital that starts the sentence is no evidence
+            if people and len(words) < 2:
+                continue  # "Which leaders ...?" is answered by names: "Olaf Scholz"
             if any(w.lower() not in asked for w in words):
                 return True
         return kind == "who" and bool(re.search(r"\b(official|president|minister)\b", sentence))
@@ -221,7 +236,8 @@ class ExtractiveAnswerer:
         The words of ``question`` and ``named`` (what a follow-up's "it" or "he" stands for)
         decide; the rest of ``query`` (carried from earlier turns) only guides."""
         kind = question_type(question)
-        own = set(terms(question)) | set(terms(named))
+        kind_words = set(terms(" ".join(_KIND_WORD.findall(question))))
+        own = set(terms(question)) - kind_words | set(terms(named))
         sentences = passage_sentences(passages)
         words_of = {key: set(terms(text)) for key, (_, _, text) in sentences.items()}
         local = local_idf(list(words_of.values()))
@@ -229,7 +245,7 @@ class ExtractiveAnswerer:
         carried = carried_weights(query, own)
         weights = {
             t: term_weight(self.keywords.idf(t), local(t)) * carried.get(t, 1.0)
-            for t in set(terms(query))
+            for t in set(terms(query)) - kind_words
         }
         total = sum(weights.values())
         best: dict[tuple[str, int], Candidate] = {}
