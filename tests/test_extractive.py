@@ -103,3 +103,34 @@ def test_it_is_worth_recalling_leans_on_nothing_before_it():
     assert not _BACK_REFERENCE.search(SIXTEENTH)
     assert _BACK_REFERENCE.search("It was reported by Bloomberg on November 23.")
     assert _BACK_REFERENCE.search("It consists of five points.")
+
+
+def test_what_did_someone_say_asks_for_their_statement():
+    from rag.answer.extractive import Candidate, asked_speaker, asked_topic, said_by
+
+    assert asked_speaker("What did Emmanuel Macron say after the meeting?", []) == {
+        "emmanuel",
+        "macron",
+    }
+    assert asked_speaker("What did the US official say about consensus?", []) == set()
+    assert asked_speaker("Who is the US Ambassador to NATO?", []) is None
+    assert asked_topic("What did Kirby say about NATO membership?") == {"nato", "membership"}
+
+    def sentence(text: str, before: str = "") -> Candidate:
+        return Candidate(None, 0, len(text), text, 0.0, True, 1.0, before)
+
+    macron = {"emmanuel", "macron"}
+    assert not said_by(macron, sentence(FRIDAY))  # "The official confirmed ... Macron"
+    assert said_by({"kirbi"}, sentence('"We will work with Ukraine," Kirby said.'))
+    assert said_by({"rutt"}, sentence("He stated that the spot remains open.", "Mark Rutte spoke."))
+    assert not said_by({"rutt"}, sentence("He stated that the spot remains open.", "Kirby spoke."))
+
+
+def test_a_pronoun_speaker_is_anyone_the_last_turn_named():
+    from rag.answer.extractive import asked_speaker
+
+    history = [
+        {"role": "user", "content": "Who heads the NATO Parliamentary Assembly?"},
+        {"role": "assistant", "content": "U.S. Congressman Jerry Connolly, head of it. [1]"},
+    ]
+    assert {"jerri", "connolli"} <= asked_speaker("What did he say about Ukraine?", history)

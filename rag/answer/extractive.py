@@ -54,6 +54,26 @@ _KIND_WORD = re.compile(
     r"month|time|name)\b",
     re.I,
 )
+_SAID_ASKED = re.compile(
+    r"\bwhat (?:did|does|has|have|had) (?P<who>(?:[\w’'.-]+ ){0,3}?[\w’'.-]+) "
+    r"(?:say|said|tell|told|state|think|consider|explain|comment|write|mean|note|add)\b",
+    re.IGNORECASE,
+)
+_SPEECH_VERBS = frozenset(
+    """say says said saying stated states state told tells tell noted notes explained explains
+    added adds commented comments emphasized emphasised emphasizes stressed stresses confirmed
+    confirms warned warns argued argues insisted insists claimed claims announced announces
+    wrote writes concluded concludes pointed mentioned mentions reminded reminds urged urges
+    according believes believe thinks think considers consider sees""".split()
+)
+# Words of a speaker's title, not of the name: "Congressman Jerry Connolly" is Connolly.
+_TITLES = frozenset(
+    terms(
+        "US president secretary general congressman ambassador minister chancellor prime "
+        "spokesman official officials representative head chief Mr Ms Mrs"
+    )
+)
+NOT_SAID_WEIGHT = 0.3
 _REASON = re.compile(
     r"\b(because|reason|why|so that|due to|since|in order to|as a result|given|after all|"
     r"concerns?|risk|consequential|would)\b",
@@ -187,6 +207,7 @@ class Candidate:
     coverage: float  # idf-weighted share of the query's terms the sentence holds
     typed: bool
     score: float
+    before: str = ""  # the sentence right before it in its article, when retrieved with it
 
 
 class ExtractiveAnswerer:
@@ -212,6 +233,9 @@ class ExtractiveAnswerer:
         if query != question and wants_more(question):  # "What else ...?": something new
             said = last_said(history, "assistant")
             candidates = demote_repeats(promote_continuations(candidates, said), said)
+        speaker = asked_speaker(question, history)
+        if speaker is not None:  # "What did Macron say?" is not answered by a word about him
+            candidates = only_statements_by(speaker, candidates, asked_topic(question))
         if not candidates or candidates[0].score < self.threshold:
             return abstention(query, passages)
         if strict_type(question) and not any(c.typed for c in candidates):
@@ -253,6 +277,7 @@ class ExtractiveAnswerer:
         for (doc_id, start), (passage, end, text) in sorted(sentences.items()):
             words = words_of[(doc_id, start)]
             follows = doc_id == previous[0] and start - previous[1] <= 3
+            before = previous[2] if follows else ""
             if follows and _PERSON_REFERENCE.search(text):
                 words = words | set(terms(" ".join(_NAME.findall(previous[2]))))
             previous = (doc_id, end, text)
@@ -262,7 +287,9 @@ class ExtractiveAnswerer:
             score = confidence(coverage, passage.dense, typed)
             if kind == "when" and not _CALENDAR.search(text):
                 score *= VAGUE_TIME_WEIGHT  # "When?" is best answered with a date
-            best[(doc_id, start)] = Candidate(passage, start, end, text, coverage, typed, score)
+            best[(doc_id, start)] = Candidate(
+                passage, start, end, text, coverage, typed, score, before
+            )
         return sorted(best.values(), key=lambda c: -c.score)
 
 
@@ -275,6 +302,58 @@ def carried_weights(query: str, own: set[str]) -> dict[str, float]:
         for t in words:
             weights[t] = min(weights[t], CONTEXT_WEIGHT / len(words))
     return weights
+
+
+def asked_speaker(question: str, history: list[dict]) -> set[str] | None:
+    """Whose words "What did X say ...?" asks for, as name terms; a pronoun is the person the
+    last turn named. Empty when only a title is known ("the official"): then any statement
+    will do. None for other questions."""
+    match = _SAID_ASKED.search(question)
+    if match is None:
+        return None
+    who = match.group("who")
+    if who.lower() in ("he", "she", "they"):  # anyone the last turn named may be meant
+        said = last_said(history, "user") + " " + last_said(history, "assistant")
+        who = " ".join(name for name, _ in names_in(said))
+    return set(terms(who)) - _TITLES
+
+
+def asked_topic(question: str) -> set[str]:
+    """What "... say about X?" asks about, as terms (empty when it names no topic)."""
+    match = re.search(r"\babout (.+)$", question, re.IGNORECASE)
+    return set(terms(match.group(1))) if match else set()
+
+
+def only_statements_by(
+    speaker: set[str], candidates: list[Candidate], topic: set[str]
+) -> list[Candidate]:
+    """Sentences that are not the speaker's statements, or not on the asked topic, sink below
+    any that are."""
+
+    def on_topic(c: Candidate) -> bool:
+        return not topic or bool(topic & set(terms(f"{c.before} {c.text}")))
+
+    ranked = [
+        c if said_by(speaker, c) and on_topic(c) else replace(c, score=c.score * NOT_SAID_WEIGHT)
+        for c in candidates
+    ]
+    return sorted(ranked, key=lambda c: -c.score)
+
+
+def said_by(speaker: set[str], c: Candidate) -> bool:
+    """Whether the sentence reports a statement whose subject is the speaker: "Kirby said",
+    "said the official", "according to him", or "he told ..." after a sentence naming him."""
+    words = re.findall(r"[\w’'-]+", c.text)
+    for i, word in enumerate(words):
+        if word.lower() not in _SPEECH_VERBS:
+            continue
+        near = words[max(0, i - 8) : i + 4]
+        if not speaker or speaker & set(terms(" ".join(near))):
+            return True
+        pronoun = any(w.lower() in ("he", "she", "they", "him", "her") for w in near)
+        if pronoun and speaker & set(terms(c.before)):
+            return True
+    return False
 
 
 def demote_repeats(candidates: list[Candidate], said: str) -> list[Candidate]:
