@@ -160,6 +160,9 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    checkout = Path(__file__).resolve().parents[1]  # eval/ sits beside rag/ in a checkout
+    if (checkout / "eval").is_dir() and str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
     try:
         from eval.__main__ import main as eval_main
     except ImportError as err:
