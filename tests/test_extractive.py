@@ -134,3 +134,32 @@ def test_a_pronoun_speaker_is_anyone_the_last_turn_named():
         {"role": "assistant", "content": "U.S. Congressman Jerry Connolly, head of it. [1]"},
     ]
     assert {"jerri", "connolli"} <= asked_speaker("What did he say about Ukraine?", history)
+
+
+def test_who_holds_a_role_needs_every_word_of_the_role():
+    from rag.answer.extractive import asked_role
+
+    assert asked_role("Who is the US Ambassador to NATO?") == {"usa", "ambassador", "nato"}
+    assert {"european", "union"} <= asked_role("Who is the US Ambassador to the European Union?")
+    assert asked_role("Who is Ukraine's defence minister?") == {"ukrain", "defenc", "minist"}
+    assert asked_role("Who is Biden meeting with in Germany?") == set()
+
+
+def test_content_that_an_article_withholds_is_not_an_answer():
+    from rag.answer.extractive import asks_for_details, withholds
+
+    plan = "It consists of five points and three secret appendices."
+    assert withholds(plan, {"appendic", "victori", "plan"})
+    assert not withholds(plan, {"first", "point", "plan"})  # the points are not secret
+    minerals = "It referenced work related to minerals, though no details were provided."
+    assert withholds(minerals, {"miner", "exact"})
+    assert asks_for_details("Which minerals exactly are being discussed?")
+    assert not asks_for_details("How many secret appendices does the plan have?")
+    assert not asks_for_details("Does the plan have secret appendices?")
+
+
+def test_may_the_month_is_not_may_the_verb():
+    from rag.answer.extractive import _TIME, stated_values
+
+    assert not _TIME.search("on how and when Ukraine may join")
+    assert stated_values("on 5 May") == {("date", "5 5")}

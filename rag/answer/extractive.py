@@ -16,7 +16,7 @@ from rag.sentences import split_sentences
 from rag.terms import terms
 
 _MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|aug(?:ust)?|sept?(?:ember)?|"
+    r"(?:jan(?:uary)?|feb(?:ruary)?|march|april|(?-i:May)|june|july|aug(?:ust)?|sept?(?:ember)?|"
     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _TIME = re.compile(
@@ -74,6 +74,18 @@ _TITLES = frozenset(
     )
 )
 NOT_SAID_WEIGHT = 0.3
+_WITHHELD = re.compile(
+    r"\b(no details|did not (?:disclose|specify|reveal|give details)|not disclosed|undisclosed|"
+    r"secret|without (?:specifying|giving details)|not (?:been )?made public|declined to "
+    r"(?:say|name|specify|comment))\b",
+    re.IGNORECASE,
+)
+_ROLE_ASKED = re.compile(
+    r"^who(?:'s| is| was| are| were) (?:the |a |an )?(?P<role>(?:\w+’?'?s? ){0,5}?"
+    r"(?:ambassador|minister|secretary|president|chancellor|head|leader|chief|spokes\w+|"
+    r"coordinator|director|chair\w*|governor|mayor|commander|ceo)\b(?: (?:of|to|for) .+)?)\?*$",
+    re.IGNORECASE,
+)
 _REASON = re.compile(
     r"\b(because|reason|why|so that|due to|since|in order to|as a result|given|after all|"
     r"concerns?|risk|consequential|would)\b",
@@ -236,10 +248,19 @@ class ExtractiveAnswerer:
         speaker = asked_speaker(question, history)
         if speaker is not None:  # "What did Macron say?" is not answered by a word about him
             candidates = only_statements_by(speaker, candidates, asked_topic(question))
+        role = asked_role(question)
+        if role:  # "Who is the US Ambassador to the EU?" is not answered by the one to NATO
+            candidates = demoted_unless(
+                lambda c: role <= set(terms(f"{c.before} {c.text}")), candidates
+            )
+        if strict_type(question):  # "How many dollars ...?" needs a sentence stating a sum
+            candidates = demoted_unless(lambda c: c.typed, candidates)
         if not candidates or candidates[0].score < self.threshold:
             return abstention(query, passages)
-        if strict_type(question) and not any(c.typed for c in candidates):
-            return abstention(query, passages)  # "How many dollars ...?" and no sum is stated
+        if strict_type(question) and not candidates[0].typed:
+            return abstention(query, passages)
+        if asks_for_details(question) and withheld(candidates, set(terms(question))):
+            return abstention(query, passages)  # "... though no details were provided"
         other = disagreeing(candidates)
         if other is not None:
             before = (
@@ -322,6 +343,46 @@ def asked_topic(question: str) -> set[str]:
     """What "... say about X?" asks about, as terms (empty when it names no topic)."""
     match = re.search(r"\babout (.+)$", question, re.IGNORECASE)
     return set(terms(match.group(1))) if match else set()
+
+
+def asks_for_details(question: str) -> bool:
+    """ "What are the appendices?", "Which minerals exactly?": the content of a thing, not a
+    count (how many), a yes or no, or who said so."""
+    q = question.strip().lower()
+    return bool(re.match(r"(what|which)\b", q)) and question_type(question) == "other"
+
+
+def withheld(candidates: list[Candidate], asked: set[str]) -> bool:
+    """Whether a close candidate says that what the question asks about was not given:
+    "three secret appendices", "related to minerals, though no details were provided"."""
+    top = candidates[0].score
+    return any(withholds(c.text, asked) for c in candidates if c.score >= 0.85 * top)
+
+
+def withholds(sentence: str, asked: set[str]) -> bool:
+    """A withholding phrase next to an asked word: "secret" before it ("secret appendices"),
+    the others after it ("minerals, though no details were provided")."""
+    for match in _WITHHELD.finditer(sentence):
+        if match.group().lower() == "secret":
+            near = sentence[match.end() :].split()[:2]
+        else:
+            near = sentence[: match.start()].split()[-6:]
+        if asked & set(terms(" ".join(near))):
+            return True
+    return False
+
+
+def asked_role(question: str) -> set[str]:
+    """The role whose holder "Who is (the) X?" asks for, as terms: every one of them must be
+    stated ("US Ambassador to NATO"); empty for other questions."""
+    match = _ROLE_ASKED.match(question.strip())
+    return set(terms(match.group("role"))) if match else set()
+
+
+def demoted_unless(keep, candidates: list[Candidate]) -> list[Candidate]:
+    """Candidates failing ``keep`` sink below the ones passing it, by NOT_SAID_WEIGHT."""
+    ranked = [c if keep(c) else replace(c, score=c.score * NOT_SAID_WEIGHT) for c in candidates]
+    return sorted(ranked, key=lambda c: -c.score)
 
 
 def only_statements_by(
