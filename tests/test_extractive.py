@@ -90,11 +90,19 @@ def test_a_when_question_prefers_a_calendar_date_to_soon_or_now():
 
 
 def test_the_asked_kind_of_answer_is_not_a_word_to_match():
-    from rag.answer.extractive import _KIND_WORD
+    from rag.answer.extractive import answer_kind_words
 
-    assert _KIND_WORD.findall("In which country?") == ["country"]
-    assert _KIND_WORD.findall("In which city was the July summit?") == ["city"]
-    assert _KIND_WORD.findall("Who is the US Ambassador to NATO?") == []
+    assert answer_kind_words("In which country?") == ["country"]
+    assert answer_kind_words("In which city was the July summit?") == ["city"]
+    assert answer_kind_words("what's John Kirby's job?") == ["job"]
+    assert answer_kind_words("Who is the US Ambassador to NATO?") == []
+
+
+def test_when_it_comes_to_is_no_when_question():
+    assert (
+        question_type("According to Kirby, what is the first priority when it comes to Ukraine?")
+        == "other"
+    )
 
 
 def test_it_is_worth_recalling_leans_on_nothing_before_it():
@@ -163,3 +171,12 @@ def test_may_the_month_is_not_may_the_verb():
 
     assert not _TIME.search("on how and when Ukraine may join")
     assert stated_values("on 5 May") == {("date", "5 5")}
+
+
+def test_which_outlet_is_answered_where_a_name_reports():
+    from rag.answer.extractive import has_answer_type
+
+    question = "Which outlet broke the story that the White House considered inviting Ukraine?"
+    assert has_answer_type("who", "This was reported by Bloomberg on November 23.", question)
+    acted = "The administration of U.S. President Joe Biden considered an invitation for Ukraine."
+    assert not has_answer_type("who", acted, question)

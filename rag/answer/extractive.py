@@ -44,6 +44,16 @@ _NAMED = re.compile(
     r"people)\b",
     re.IGNORECASE,
 )
+_OUTLET_ASKED = re.compile(
+    r"\b(?:which|what) (?:\w+ )?(?:outlet|agency|newspaper|paper|publication|network|"
+    r"broadcaster|media|magazine)\b",
+    re.I,
+)
+_REPORTED = re.compile(
+    r"\b(?:reported|reports|reporting|according to|citing|cited|told|wrote|writes|notes|noted|"
+    r"said|says|published|broke)\b",
+    re.I,
+)
 # The question asks which people: answered by a full name, not "European officials".
 _PEOPLE_ASKED = re.compile(
     r"\b(?:which|what) (?:\w+ )?(?:leaders|politicians|people|persons|heads of state)\b", re.I
@@ -51,7 +61,7 @@ _PEOPLE_ASKED = re.compile(
 # "In which country?": the kind of answer wanted, a word the answer itself won't contain.
 _KIND_WORD = re.compile(
     r"\b(?:which|what) (?:\w+ )?(country|countries|city|cities|capital|town|place|year|date|day|"
-    r"month|time|name)\b",
+    r"month|time|name)\b|['’]s (job|role|position|title)\b",
     re.I,
 )
 _SAID_ASKED = re.compile(
@@ -121,7 +131,7 @@ REPEAT_WEIGHT = 0.8
 @lru_cache(maxsize=256)
 def question_type(question: str) -> str:
     """The kind of answer the question asks for: when, how_many, who, where, or other."""
-    q = question.lower().strip()
+    q = re.sub(r"\bwhen it comes to\b", "about", question.lower().strip())  # an idiom
     if re.search(
         r"\b(how (many|much|long|far|big|old)|what (number|percentage|share|amount))\b", q
     ):
@@ -135,6 +145,12 @@ def question_type(question: str) -> str:
     if re.search(r"^where\b|\b(in )?(which|what) (city|country|capital|place)\b", q):
         return "where"
     return "other"
+
+
+def answer_kind_words(question: str) -> list[str]:
+    """Words naming the kind of answer wanted ("In which country?", "Kirby's job"), which
+    the answering sentence won't contain, so they are not words to match."""
+    return [word for match in _KIND_WORD.findall(question) for word in match if word]
 
 
 def strict_type(question: str) -> bool:
@@ -195,6 +211,8 @@ def has_answer_type(kind: str, sentence: str, question: str) -> bool:
             w.lower() not in question.lower() and w.lower()[:3] not in _MONTHS
             for w in _PLACE.findall(sentence)
         )
+    if kind == "who" and _OUTLET_ASKED.search(question) and not _REPORTED.search(sentence):
+        return False  # "Which outlet ...?" is answered where a name reports, not acts
     if kind in ("who", "where"):
         asked = {w.lower() for w in re.findall(r"[A-Za-z’'-]+", question)}
         people = kind == "who" and bool(_PEOPLE_ASKED.search(question))
@@ -281,7 +299,7 @@ class ExtractiveAnswerer:
         The words of ``question`` and ``named`` (what a follow-up's "it" or "he" stands for)
         decide; the rest of ``query`` (carried from earlier turns) only guides."""
         kind = question_type(question)
-        kind_words = set(terms(" ".join(_KIND_WORD.findall(question))))
+        kind_words = set(terms(" ".join(answer_kind_words(question))))
         own = set(terms(question)) - kind_words | set(terms(named))
         sentences = passage_sentences(passages)
         words_of = {key: set(terms(text)) for key, (_, _, text) in sentences.items()}
