@@ -180,3 +180,23 @@ def test_which_outlet_is_answered_where_a_name_reports():
     assert has_answer_type("who", "This was reported by Bloomberg on November 23.", question)
     acted = "The administration of U.S. President Joe Biden considered an invitation for Ukraine."
     assert not has_answer_type("who", acted, question)
+
+
+def test_on_what_exact_day_needs_a_day_not_a_month():
+    from rag.answer.extractive import has_answer_type
+
+    question = "On what exact day in November will the Ramstein meeting be held?"
+    assert question_type(question) == "when"
+    assert not has_answer_type("when", "The meeting is expected in November.", question)
+    assert has_answer_type("when", "The meeting opens on 12 November.", question)
+
+
+def test_an_institution_is_not_the_name_of_a_person():
+    from rag.answer.extractive import has_answer_type
+
+    question = "What's the name of the senior US official who briefed reporters?"
+    briefing = (
+        "Source: a senior official from the US administration, as reported by the White House"
+    )
+    assert not has_answer_type("who", briefing, question)
+    assert has_answer_type("who", "Senior official John Kirby briefed reporters.", question)

@@ -56,7 +56,17 @@ _REPORTED = re.compile(
 )
 # The question asks which people: answered by a full name, not "European officials".
 _PEOPLE_ASKED = re.compile(
-    r"\b(?:which|what) (?:\w+ )?(?:leaders|politicians|people|persons|heads of state)\b", re.I
+    r"\b(?:which|what) (?:\w+ )?(?:leaders|politicians|people|persons|heads of state)\b|"
+    r"\bname of the\b",
+    re.I,
+)
+_DAY_ASKED = re.compile(r"\b(?:what|which) (?:exact |precise )?(?:day|date)\b", re.I)
+_WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
+# Words that make a capitalised run an institution or a place, not a person's name.
+_NOT_PERSON = frozenset(
+    """House Group Council Union Assembly Summit Plan Journal Street States Kingdom Alliance
+    Administration Department Ministry Office Committee Rada Court Party Forces Army Navy
+    Parliament Congress Senate Contact Defence Defense Security Nations Europe""".split()
 )
 # "In which country?": the kind of answer wanted, a word the answer itself won't contain.
 _KIND_WORD = re.compile(
@@ -136,7 +146,11 @@ def question_type(question: str) -> str:
         r"\b(how (many|much|long|far|big|old)|what (number|percentage|share|amount))\b", q
     ):
         return "how_many"
-    if re.search(r"^(when|what (date|day|month|year|time))\b|\b(when|what date|which day)\b", q):
+    if re.search(
+        r"^(when|what (date|day|month|year|time))\b|\b(when|what date|which day)\b|"
+        r"\b(what|which) (exact|precise) (date|day)\b",
+        q,
+    ):
         return "when"
     if re.search(r"^(who|whom|whose)\b|\bwho\b", q) or _NAMED.search(q):
         return "who"
@@ -197,6 +211,10 @@ def counts_of(unit: str, sentence: str) -> bool:
 
 def has_answer_type(kind: str, sentence: str, question: str) -> bool:
     """Whether the sentence holds something of the asked kind that the question does not."""
+    if kind == "when" and _DAY_ASKED.search(question):  # "On what exact day ...?"
+        return bool(
+            _DAY_MONTH.search(sentence) or _MONTH_DAY.search(sentence) or _WEEKDAY.search(sentence)
+        )
     if kind == "when":
         return bool(_TIME.search(sentence))
     if kind == "how_many":
@@ -220,10 +238,12 @@ def has_answer_type(kind: str, sentence: str, question: str) -> bool:
             words = match.group().split()
             if match.start() == 0 or sentence[match.start() - 1] in '"“(':
                 words = words[1:]  # a capital that starts the sentence is no evidence
-            if people and len(words) < 2:
+            if people and (len(words) < 2 or _NOT_PERSON & set(words)):
                 continue  # "Which leaders ...?" is answered by names: "Olaf Scholz"
             if any(w.lower() not in asked for w in words):
                 return True
+        if people:
+            return False
         return kind == "who" and bool(re.search(r"\b(official|president|minister)\b", sentence))
     return True
 
