@@ -200,3 +200,10 @@ def test_an_institution_is_not_the_name_of_a_person():
     )
     assert not has_answer_type("who", briefing, question)
     assert has_answer_type("who", "Senior official John Kirby briefed reporters.", question)
+
+
+def test_a_year_the_question_states_must_be_the_answers_year():
+    from rag.answer.extractive import _FIGURE_ASKED
+
+    assert _FIGURE_ASKED.findall("Who won the 2022 World Cup?") == ["2022"]
+    assert "2022" not in _FIGURE_ASKED.findall("Germany won the World Cup in Brazil in 2014")

@@ -94,6 +94,7 @@ _TITLES = frozenset(
     )
 )
 NOT_SAID_WEIGHT = 0.3
+_FIGURE_ASKED = re.compile(r"\b\d+(?:[.,]\d+)?\b")  # a year or figure the question states
 _WITHHELD = re.compile(
     r"\b(no details|did not (?:disclose|specify|reveal|give details)|not disclosed|undisclosed|"
     r"secret|without (?:specifying|giving details)|not (?:been )?made public|declined to "
@@ -286,6 +287,11 @@ class ExtractiveAnswerer:
         speaker = asked_speaker(question, history)
         if speaker is not None:  # "What did Macron say?" is not answered by a word about him
             candidates = only_statements_by(speaker, candidates, asked_topic(question))
+        stated = set(_FIGURE_ASKED.findall(question))
+        if stated:  # "Who won the 2022 World Cup?" is not answered by the 2014 one
+            candidates = demoted_unless(
+                lambda c: stated <= set(_FIGURE_ASKED.findall(f"{c.before} {c.text}")), candidates
+            )
         role = asked_role(question)
         if role:  # "Who is the US Ambassador to the EU?" is not answered by the one to NATO
             candidates = demoted_unless(
