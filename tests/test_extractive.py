@@ -1,8 +1,9 @@
-"""The extractive answerer's pure helpers: stated values and same-event checks."""
+"""The extractive answerer's pure helpers, and what a question asks for (rag.answer.questions)."""
 
 from __future__ import annotations
 
-from rag.answer.extractive import question_type, same_event, stated_values
+from rag.answer.extractive import same_event, stated_values
+from rag.answer.questions import question_type
 
 FRIDAY = (
     "Details: The official confirmed that on Friday, 18 October, Biden will meet in Germany "
@@ -40,7 +41,7 @@ def test_question_types():
 
 
 def test_how_many_questions_name_what_they_count():
-    from rag.answer.extractive import asked_unit
+    from rag.answer.questions import asked_unit
 
     assert asked_unit("How many points does the Victory Plan have?") == "point"
     assert asked_unit("How many dollars were in the package?") == "$"
@@ -61,7 +62,7 @@ def test_a_count_must_be_of_the_asked_unit():
 
 
 def test_strict_types_rule_out_untyped_sentences():
-    from rag.answer.extractive import strict_type
+    from rag.answer.questions import strict_type
 
     assert strict_type("How many dollars were in the package?")
     assert strict_type("When did Biden meet Scholz?")
@@ -90,7 +91,7 @@ def test_a_when_question_prefers_a_calendar_date_to_soon_or_now():
 
 
 def test_the_asked_kind_of_answer_is_not_a_word_to_match():
-    from rag.answer.extractive import answer_kind_words
+    from rag.answer.questions import answer_kind_words
 
     assert answer_kind_words("In which country?") == ["country"]
     assert answer_kind_words("In which city was the July summit?") == ["city"]
@@ -114,7 +115,8 @@ def test_it_is_worth_recalling_leans_on_nothing_before_it():
 
 
 def test_what_did_someone_say_asks_for_their_statement():
-    from rag.answer.extractive import Candidate, asked_speaker, asked_topic, said_by
+    from rag.answer.extractive import Candidate, said_by
+    from rag.answer.questions import asked_speaker, asked_topic
 
     assert asked_speaker("What did Emmanuel Macron say after the meeting?", []) == {
         "emmanuel",
@@ -135,7 +137,7 @@ def test_what_did_someone_say_asks_for_their_statement():
 
 
 def test_a_pronoun_speaker_is_anyone_the_last_turn_named():
-    from rag.answer.extractive import asked_speaker
+    from rag.answer.questions import asked_speaker
 
     history = [
         {"role": "user", "content": "Who heads the NATO Parliamentary Assembly?"},
@@ -145,7 +147,7 @@ def test_a_pronoun_speaker_is_anyone_the_last_turn_named():
 
 
 def test_who_holds_a_role_needs_every_word_of_the_role():
-    from rag.answer.extractive import asked_role
+    from rag.answer.questions import asked_role
 
     assert asked_role("Who is the US Ambassador to NATO?") == {"usa", "ambassador", "nato"}
     assert {"european", "union"} <= asked_role("Who is the US Ambassador to the European Union?")
@@ -154,7 +156,8 @@ def test_who_holds_a_role_needs_every_word_of_the_role():
 
 
 def test_content_that_an_article_withholds_is_not_an_answer():
-    from rag.answer.extractive import asks_for_details, withholds
+    from rag.answer.extractive import withholds
+    from rag.answer.questions import asks_for_details
 
     plan = "It consists of five points and three secret appendices."
     assert withholds(plan, {"appendic", "victori", "plan"})
@@ -203,7 +206,7 @@ def test_an_institution_is_not_the_name_of_a_person():
 
 
 def test_a_year_the_question_states_must_be_the_answers_year():
-    from rag.answer.extractive import _FIGURE_ASKED
+    from rag.answer.questions import FIGURES
 
-    assert _FIGURE_ASKED.findall("Who won the 2022 World Cup?") == ["2022"]
-    assert "2022" not in _FIGURE_ASKED.findall("Germany won the World Cup in Brazil in 2014")
+    assert FIGURES.findall("Who won the 2022 World Cup?") == ["2022"]
+    assert "2022" not in FIGURES.findall("Germany won the World Cup in Brazil in 2014")

@@ -5,9 +5,23 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from rag.answer.base import Answer, abstention
+from rag.answer.questions import (
+    DAY_ASKED,
+    FIGURES,
+    OUTLET_ASKED,
+    PEOPLE_ASKED,
+    PLACE_ASKED,
+    answer_kind_words,
+    asked_role,
+    asked_speaker,
+    asked_topic,
+    asked_unit,
+    asks_for_details,
+    question_type,
+    strict_type,
+)
 from rag.citations import Support, number_citations
 from rag.conversation import last_said, names_in, referent, wants_more
 from rag.keyword import KeywordIndex, bm25_idf
@@ -38,46 +52,17 @@ _NUMBER = re.compile(
     r"third|fourth|fifth)\b",
     re.IGNORECASE,
 )
-_NAMED = re.compile(
-    r"\b(which|what) (?:[a-z]+ )?(outlet|agency|newspaper|publication|network|broadcaster|"
-    r"media|official|spokes(?:man|woman|person)|organi[sz]ation|leaders?|officials?|person|"
-    r"people)\b",
-    re.IGNORECASE,
-)
-_OUTLET_ASKED = re.compile(
-    r"\b(?:which|what) (?:\w+ )?(?:outlet|agency|newspaper|paper|publication|network|"
-    r"broadcaster|media|magazine)\b",
-    re.I,
-)
 _REPORTED = re.compile(
     r"\b(?:reported|reports|reporting|according to|citing|cited|told|wrote|writes|notes|noted|"
     r"said|says|published|broke)\b",
     re.I,
 )
-# The question asks which people: answered by a full name, not "European officials".
-_PEOPLE_ASKED = re.compile(
-    r"\b(?:which|what) (?:\w+ )?(?:leaders|politicians|people|persons|heads of state)\b|"
-    r"\bname of the\b",
-    re.I,
-)
-_DAY_ASKED = re.compile(r"\b(?:what|which) (?:exact |precise )?(?:day|date)\b", re.I)
 _WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
 # Words that make a capitalised run an institution or a place, not a person's name.
 _NOT_PERSON = frozenset(
     """House Group Council Union Assembly Summit Plan Journal Street States Kingdom Alliance
     Administration Department Ministry Office Committee Rada Court Party Forces Army Navy
     Parliament Congress Senate Contact Defence Defense Security Nations Europe""".split()
-)
-# "In which country?": the kind of answer wanted, a word the answer itself won't contain.
-_KIND_WORD = re.compile(
-    r"\b(?:which|what) (?:\w+ )?(country|countries|city|cities|capital|town|place|year|date|day|"
-    r"month|time|name)\b|['’]s (job|role|position|title)\b",
-    re.I,
-)
-_SAID_ASKED = re.compile(
-    r"\bwhat (?:did|does|has|have|had) (?P<who>(?:[\w’'.-]+ ){0,3}?[\w’'.-]+) "
-    r"(?:say|said|tell|told|state|think|consider|explain|comment|write|mean|note|add)\b",
-    re.IGNORECASE,
 )
 _SPEECH_VERBS = frozenset(
     """say says said saying stated states state told tells tell noted notes explained explains
@@ -86,25 +71,11 @@ _SPEECH_VERBS = frozenset(
     wrote writes concluded concludes pointed mentioned mentions reminded reminds urged urges
     according believes believe thinks think considers consider sees""".split()
 )
-# Words of a speaker's title, not of the name: "Congressman Jerry Connolly" is Connolly.
-_TITLES = frozenset(
-    terms(
-        "US president secretary general congressman ambassador minister chancellor prime "
-        "spokesman official officials representative head chief Mr Ms Mrs"
-    )
-)
 NOT_SAID_WEIGHT = 0.3
-_FIGURE_ASKED = re.compile(r"\b\d+(?:[.,]\d+)?\b")  # a year or figure the question states
 _WITHHELD = re.compile(
     r"\b(no details|did not (?:disclose|specify|reveal|give details)|not disclosed|undisclosed|"
     r"secret|without (?:specifying|giving details)|not (?:been )?made public|declined to "
     r"(?:say|name|specify|comment))\b",
-    re.IGNORECASE,
-)
-_ROLE_ASKED = re.compile(
-    r"^who(?:'s| is| was| are| were) (?:the |a |an )?(?P<role>(?:\w+’?'?s? ){0,5}?"
-    r"(?:ambassador|minister|secretary|president|chancellor|head|leader|chief|spokes\w+|"
-    r"coordinator|director|chair\w*|governor|mayor|commander|ceo)\b(?: (?:of|to|for) .+)?)\?*$",
     re.IGNORECASE,
 )
 _REASON = re.compile(
@@ -122,13 +93,9 @@ _BACK_REFERENCE = re.compile(
 # "He stated ..." is about the person the sentence before named.
 _PERSON_REFERENCE = re.compile(r"^[\"“‘']?(he|she|they|his|her|their)\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-zA-Z’'-]+(?:\s+[A-Z][a-zA-Z’'-]+)*")
-_MONEY_ASKED = re.compile(
-    r"\bhow much (?:\w+ )?(?:money|aid|funding|funds?)\b|\bhow many dollars\b"
-)
 _MONEY = re.compile(
     r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:bn|billion|million|m)?\s*(?:dollars|euros|usd)\b", re.I
 )
-_PLACE_KIND = re.compile(r"\b(?:which|what) (?:city|country|capital|town)\b", re.I)
 _PLACE = re.compile(r"\b(?:in|at|to|from) (?:the )?([A-Z][a-z]+)")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b", re.I)
@@ -137,64 +104,6 @@ _FIGURE = re.compile(r"\b\d[\d,.]*(?:st|nd|rd|th|%)?", re.I)
 DIFFER_TEXT = "The articles differ:"
 CONTEXT_WEIGHT = 0.35
 REPEAT_WEIGHT = 0.8
-
-
-@lru_cache(maxsize=256)
-def question_type(question: str) -> str:
-    """The kind of answer the question asks for: when, how_many, who, where, or other."""
-    q = re.sub(r"\bwhen it comes to\b", "about", question.lower().strip())  # an idiom
-    if re.search(
-        r"\b(how (many|much|long|far|big|old)|what (number|percentage|share|amount))\b", q
-    ):
-        return "how_many"
-    if re.search(
-        r"^(when|what (date|day|month|year|time))\b|\b(when|what date|which day)\b|"
-        r"\b(what|which) (exact|precise) (date|day)\b",
-        q,
-    ):
-        return "when"
-    if re.search(r"^(who|whom|whose)\b|\bwho\b", q) or _NAMED.search(q):
-        return "who"
-    if re.search(r"^why\b|\b(what|which) (is|was) the reason\b", q):
-        return "why"
-    if re.search(r"^where\b|\b(in )?(which|what) (city|country|capital|place)\b", q):
-        return "where"
-    return "other"
-
-
-def answer_kind_words(question: str) -> list[str]:
-    """Words naming the kind of answer wanted ("In which country?", "Kirby's job"), which
-    the answering sentence won't contain, so they are not words to match."""
-    return [word for match in _KIND_WORD.findall(question) for word in match if word]
-
-
-def strict_type(question: str) -> bool:
-    """Whether only a sentence of the asked type can answer: a count of a named unit, a date,
-    a named kind of place. (Who/why/what checks are too loose to rule an answer out.)"""
-    kind = question_type(question)
-    return (
-        (kind == "how_many" and asked_unit(question) is not None)
-        or kind == "when"
-        or (kind == "where" and bool(_PLACE_KIND.search(question)))
-    )
-
-
-@lru_cache(maxsize=256)
-def asked_unit(question: str) -> str | None:
-    """What a how-many question counts, stemmed: "How many dollars ..." → "dollar"; None when
-    it names nothing ("How many does NATO have?") or asks "how long/much" without a unit."""
-    q = question.lower()
-    if _MONEY_ASKED.search(q):
-        return "$"
-    match = re.search(
-        r"\bhow many ((?:[a-z-]+ ){0,2}?[a-z-]+?)s?\b(?= (?:are|is|were|was|does|do|"
-        r"did|has|have|had|will|would|can|could|in|of|on)\b)",
-        q,
-    )
-    if match:
-        return terms(match.group(1).split()[-1])[0] if terms(match.group(1)) else None
-    match = re.search(r"\bhow (?:long|far|tall|big)\b.*\bin ([a-z]+)\s*\??$", q)
-    return terms(match.group(1))[0] if match and terms(match.group(1)) else None
 
 
 def counts_of(unit: str, sentence: str) -> bool:
@@ -212,7 +121,7 @@ def counts_of(unit: str, sentence: str) -> bool:
 
 def has_answer_type(kind: str, sentence: str, question: str) -> bool:
     """Whether the sentence holds something of the asked kind that the question does not."""
-    if kind == "when" and _DAY_ASKED.search(question):  # "On what exact day ...?"
+    if kind == "when" and DAY_ASKED.search(question):  # "On what exact day ...?"
         return bool(
             _DAY_MONTH.search(sentence) or _MONTH_DAY.search(sentence) or _WEEKDAY.search(sentence)
         )
@@ -225,16 +134,16 @@ def has_answer_type(kind: str, sentence: str, question: str) -> bool:
         return counts_of(unit, sentence)
     if kind == "why":
         return bool(_REASON.search(sentence))
-    if kind == "where" and _PLACE_KIND.search(question):
+    if kind == "where" and PLACE_ASKED.search(question):
         return any(
             w.lower() not in question.lower() and w.lower()[:3] not in _MONTHS
             for w in _PLACE.findall(sentence)
         )
-    if kind == "who" and _OUTLET_ASKED.search(question) and not _REPORTED.search(sentence):
+    if kind == "who" and OUTLET_ASKED.search(question) and not _REPORTED.search(sentence):
         return False  # "Which outlet ...?" is answered where a name reports, not acts
     if kind in ("who", "where"):
         asked = {w.lower() for w in re.findall(r"[A-Za-z’'-]+", question)}
-        people = kind == "who" and bool(_PEOPLE_ASKED.search(question))
+        people = kind == "who" and bool(PEOPLE_ASKED.search(question))
         for match in _NAME.finditer(sentence):
             words = match.group().split()
             if match.start() == 0 or sentence[match.start() - 1] in '"“(':
@@ -287,10 +196,10 @@ class ExtractiveAnswerer:
         speaker = asked_speaker(question, history)
         if speaker is not None:  # "What did Macron say?" is not answered by a word about him
             candidates = only_statements_by(speaker, candidates, asked_topic(question))
-        stated = set(_FIGURE_ASKED.findall(question))
+        stated = set(FIGURES.findall(question))
         if stated:  # "Who won the 2022 World Cup?" is not answered by the 2014 one
             candidates = demoted_unless(
-                lambda c: stated <= set(_FIGURE_ASKED.findall(f"{c.before} {c.text}")), candidates
+                lambda c: stated <= set(FIGURES.findall(f"{c.before} {c.text}")), candidates
             )
         role = asked_role(question)
         if role:  # "Who is the US Ambassador to the EU?" is not answered by the one to NATO
@@ -369,33 +278,6 @@ def carried_weights(query: str, own: set[str]) -> dict[str, float]:
     return weights
 
 
-def asked_speaker(question: str, history: list[dict]) -> set[str] | None:
-    """Whose words "What did X say ...?" asks for, as name terms; a pronoun is the person the
-    last turn named. Empty when only a title is known ("the official"): then any statement
-    will do. None for other questions."""
-    match = _SAID_ASKED.search(question)
-    if match is None:
-        return None
-    who = match.group("who")
-    if who.lower() in ("he", "she", "they"):  # anyone the last turn named may be meant
-        said = last_said(history, "user") + " " + last_said(history, "assistant")
-        who = " ".join(name for name, _ in names_in(said))
-    return set(terms(who)) - _TITLES
-
-
-def asked_topic(question: str) -> set[str]:
-    """What "... say about X?" asks about, as terms (empty when it names no topic)."""
-    match = re.search(r"\babout (.+)$", question, re.IGNORECASE)
-    return set(terms(match.group(1))) if match else set()
-
-
-def asks_for_details(question: str) -> bool:
-    """ "What are the appendices?", "Which minerals exactly?": the content of a thing, not a
-    count (how many), a yes or no, or who said so."""
-    q = question.strip().lower()
-    return bool(re.match(r"(what|which)\b", q)) and question_type(question) == "other"
-
-
 def withheld(candidates: list[Candidate], asked: set[str]) -> bool:
     """Whether a close candidate says that what the question asks about was not given:
     "three secret appendices", "related to minerals, though no details were provided"."""
@@ -414,13 +296,6 @@ def withholds(sentence: str, asked: set[str]) -> bool:
         if asked & set(terms(" ".join(near))):
             return True
     return False
-
-
-def asked_role(question: str) -> set[str]:
-    """The role whose holder "Who is (the) X?" asks for, as terms: every one of them must be
-    stated ("US Ambassador to NATO"); empty for other questions."""
-    match = _ROLE_ASKED.match(question.strip())
-    return set(terms(match.group("role"))) if match else set()
 
 
 def demoted_unless(keep, candidates: list[Candidate]) -> list[Candidate]:

@@ -1,0 +1,161 @@
+"""What a question asks for: its type, the unit it counts, the role, speaker or topic it
+names, and the words that name the kind of answer rather than its content."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.conversation import last_said, names_in
+from rag.terms import terms
+
+_NAMED = re.compile(
+    r"\b(which|what) (?:[a-z]+ )?(outlet|agency|newspaper|publication|network|broadcaster|"
+    r"media|official|spokes(?:man|woman|person)|organi[sz]ation|leaders?|officials?|person|"
+    r"people)\b",
+    re.IGNORECASE,
+)
+
+OUTLET_ASKED = re.compile(
+    r"\b(?:which|what) (?:\w+ )?(?:outlet|agency|newspaper|paper|publication|network|"
+    r"broadcaster|media|magazine)\b",
+    re.I,
+)
+
+# The question asks which people: answered by a full name, not "European officials".
+PEOPLE_ASKED = re.compile(
+    r"\b(?:which|what) (?:\w+ )?(?:leaders|politicians|people|persons|heads of state)\b|"
+    r"\bname of the\b",
+    re.I,
+)
+
+DAY_ASKED = re.compile(r"\b(?:what|which) (?:exact |precise )?(?:day|date)\b", re.I)
+
+# "In which country?": the kind of answer wanted, a word the answer itself won't contain.
+_KIND_WORD = re.compile(
+    r"\b(?:which|what) (?:\w+ )?(country|countries|city|cities|capital|town|place|year|date|day|"
+    r"month|time|name)\b|['’]s (job|role|position|title)\b",
+    re.I,
+)
+
+_SAID_ASKED = re.compile(
+    r"\bwhat (?:did|does|has|have|had) (?P<who>(?:[\w’'.-]+ ){0,3}?[\w’'.-]+) "
+    r"(?:say|said|tell|told|state|think|consider|explain|comment|write|mean|note|add)\b",
+    re.IGNORECASE,
+)
+
+# Words of a speaker's title, not of the name: "Congressman Jerry Connolly" is Connolly.
+_TITLES = frozenset(
+    terms(
+        "US president secretary general congressman ambassador minister chancellor prime "
+        "spokesman official officials representative head chief Mr Ms Mrs"
+    )
+)
+
+FIGURES = re.compile(r"\b\d+(?:[.,]\d+)?\b")  # a year or figure the question states
+
+
+_ROLE_ASKED = re.compile(
+    r"^who(?:'s| is| was| are| were) (?:the |a |an )?(?P<role>(?:\w+’?'?s? ){0,5}?"
+    r"(?:ambassador|minister|secretary|president|chancellor|head|leader|chief|spokes\w+|"
+    r"coordinator|director|chair\w*|governor|mayor|commander|ceo)\b(?: (?:of|to|for) .+)?)\?*$",
+    re.IGNORECASE,
+)
+
+_MONEY_ASKED = re.compile(
+    r"\bhow much (?:\w+ )?(?:money|aid|funding|funds?)\b|\bhow many dollars\b"
+)
+
+PLACE_ASKED = re.compile(r"\b(?:which|what) (?:city|country|capital|town)\b", re.I)
+
+
+@lru_cache(maxsize=256)
+def question_type(question: str) -> str:
+    """The kind of answer the question asks for: when, how_many, who, where, or other."""
+    q = re.sub(r"\bwhen it comes to\b", "about", question.lower().strip())  # an idiom
+    if re.search(
+        r"\b(how (many|much|long|far|big|old)|what (number|percentage|share|amount))\b", q
+    ):
+        return "how_many"
+    if re.search(
+        r"^(when|what (date|day|month|year|time))\b|\b(when|what date|which day)\b|"
+        r"\b(what|which) (exact|precise) (date|day)\b",
+        q,
+    ):
+        return "when"
+    if re.search(r"^(who|whom|whose)\b|\bwho\b", q) or _NAMED.search(q):
+        return "who"
+    if re.search(r"^why\b|\b(what|which) (is|was) the reason\b", q):
+        return "why"
+    if re.search(r"^where\b|\b(in )?(which|what) (city|country|capital|place)\b", q):
+        return "where"
+    return "other"
+
+
+def answer_kind_words(question: str) -> list[str]:
+    """Words naming the kind of answer wanted ("In which country?", "Kirby's job"), which
+    the answering sentence won't contain, so they are not words to match."""
+    return [word for match in _KIND_WORD.findall(question) for word in match if word]
+
+
+def strict_type(question: str) -> bool:
+    """Whether only a sentence of the asked type can answer: a count of a named unit, a date,
+    a named kind of place. (Who/why/what checks are too loose to rule an answer out.)"""
+    kind = question_type(question)
+    return (
+        (kind == "how_many" and asked_unit(question) is not None)
+        or kind == "when"
+        or (kind == "where" and bool(PLACE_ASKED.search(question)))
+    )
+
+
+@lru_cache(maxsize=256)
+def asked_unit(question: str) -> str | None:
+    """What a how-many question counts, stemmed: "How many dollars ..." → "dollar"; None when
+    it names nothing ("How many does NATO have?") or asks "how long/much" without a unit."""
+    q = question.lower()
+    if _MONEY_ASKED.search(q):
+        return "$"
+    match = re.search(
+        r"\bhow many ((?:[a-z-]+ ){0,2}?[a-z-]+?)s?\b(?= (?:are|is|were|was|does|do|"
+        r"did|has|have|had|will|would|can|could|in|of|on)\b)",
+        q,
+    )
+    if match:
+        return terms(match.group(1).split()[-1])[0] if terms(match.group(1)) else None
+    match = re.search(r"\bhow (?:long|far|tall|big)\b.*\bin ([a-z]+)\s*\??$", q)
+    return terms(match.group(1))[0] if match and terms(match.group(1)) else None
+
+
+def asked_speaker(question: str, history: list[dict]) -> set[str] | None:
+    """Whose words "What did X say ...?" asks for, as name terms; a pronoun is the person the
+    last turn named. Empty when only a title is known ("the official"): then any statement
+    will do. None for other questions."""
+    match = _SAID_ASKED.search(question)
+    if match is None:
+        return None
+    who = match.group("who")
+    if who.lower() in ("he", "she", "they"):  # anyone the last turn named may be meant
+        said = last_said(history, "user") + " " + last_said(history, "assistant")
+        who = " ".join(name for name, _ in names_in(said))
+    return set(terms(who)) - _TITLES
+
+
+def asked_topic(question: str) -> set[str]:
+    """What "... say about X?" asks about, as terms (empty when it names no topic)."""
+    match = re.search(r"\babout (.+)$", question, re.IGNORECASE)
+    return set(terms(match.group(1))) if match else set()
+
+
+def asks_for_details(question: str) -> bool:
+    """ "What are the appendices?", "Which minerals exactly?": the content of a thing, not a
+    count (how many), a yes or no, or who said so."""
+    q = question.strip().lower()
+    return bool(re.match(r"(what|which)\b", q)) and question_type(question) == "other"
+
+
+def asked_role(question: str) -> set[str]:
+    """The role whose holder "Who is (the) X?" asks for, as terms: every one of them must be
+    stated ("US Ambassador to NATO"); empty for other questions."""
+    match = _ROLE_ASKED.match(question.strip())
+    return set(terms(match.group("role"))) if match else set()
