@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from rag.chunking import doc_id_of
 from rag.embedding import Embedder
 from rag.keyword import KeywordIndex
@@ -96,15 +98,17 @@ class HybridRetriever:
         kept = [cid for cid in ranked[k:] if doc_id_of(cid) in prefer][:PREFERRED_EXTRA]
         top += kept + sorted(also - set(top) - set(kept))
         stored = {s.id: s for s, _ in dense_hits}
-        missing = [cid for cid in top if cid not in stored]
-        stored.update(self.store.get(missing))
-        dense.update(self._cosines(query_vector, [cid for cid in top if cid not in dense]))
+        # BM25-only hits: their text and vectors (for the answer's confidence) in one read
+        found, vectors = self.store.get_with_vectors([cid for cid in top if cid not in stored])
+        stored.update(found)
+        dense.update({cid: cosine(query_vector, v) for cid, v in vectors.items()})
         return [
             Passage(stored[cid], dense.get(cid, 0.0), bm25.get(cid, 0.0), fused.get(cid, 0.0), rank)
             for rank, cid in enumerate(top, start=1)
             if cid in stored
         ]
 
-    def _cosines(self, query_vector: list[float], ids: list[str]) -> dict[str, float]:
-        vectors = self.store.embeddings(ids)
-        return {cid: sum(a * b for a, b in zip(query_vector, v)) for cid, v in vectors.items()}
+
+def cosine(query_vector: list[float], vector: list[float]) -> float:
+    """Dot product of unit vectors (MiniLM's are normalised)."""
+    return float(np.dot(query_vector, vector))

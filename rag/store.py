@@ -309,6 +309,19 @@ class ChunkStore:
             for doc, (key, chunks) in rows.items()
         }
 
+    def get_with_vectors(
+        self, ids: list[str]
+    ) -> tuple[dict[str, StoredChunk], dict[str, list[float]]]:
+        """Chunks and their vectors in one read (a query's few passages, not bulk)."""
+        if not ids:
+            return {}, {}
+        batch = self._collection.get(ids=ids, include=["metadatas", "documents", "embeddings"])
+        rows = list(zip(batch["ids"], batch["documents"], batch["metadatas"], batch["embeddings"]))
+        return (
+            {cid: stored_chunk(cid, text, meta) for cid, text, meta, _ in rows},
+            {cid: list(map(float, vector)) for cid, _, _, vector in rows},
+        )
+
     def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
         if not ids:
             return {}

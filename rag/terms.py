@@ -51,3 +51,10 @@ def terms(text: str) -> list[str]:
         elif word not in STOPWORDS:
             words.append(word)
     return _stemmer().stemWords(words)
+
+
+@lru_cache(maxsize=16384)
+def term_set(text: str) -> frozenset[str]:
+    """The set of ``terms(text)``, remembered: an article's sentences come back question after
+    question, and the answerer compares them by these sets."""
+    return frozenset(terms(text))

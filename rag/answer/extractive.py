@@ -27,7 +27,7 @@ from rag.conversation import last_said, names_in, referent, wants_more
 from rag.keyword import KeywordIndex, bm25_idf
 from rag.retrieval import Passage
 from rag.sentences import split_sentences
-from rag.terms import terms
+from rag.terms import term_set, terms
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|march|april|(?-i:May)|june|july|aug(?:ust)?|sept?(?:ember)?|"
@@ -204,7 +204,7 @@ class ExtractiveAnswerer:
         role = asked_role(question)
         if role:  # "Who is the US Ambassador to the EU?" is not answered by the one to NATO
             candidates = demoted_unless(
-                lambda c: role <= set(terms(f"{c.before} {c.text}")), candidates
+                lambda c: role <= term_set(f"{c.before} {c.text}"), candidates
             )
         if strict_type(question):  # "How many dollars ...?" needs a sentence stating a sum
             candidates = demoted_unless(lambda c: c.typed, candidates)
@@ -237,7 +237,7 @@ class ExtractiveAnswerer:
         kind_words = set(terms(" ".join(answer_kind_words(question))))
         own = set(terms(question)) - kind_words | set(terms(named))
         sentences = passage_sentences(passages)
-        words_of = {key: set(terms(text)) for key, (_, _, text) in sentences.items()}
+        words_of = {key: term_set(text) for key, (_, _, text) in sentences.items()}
         local = local_idf(list(words_of.values()))
         # A follow-up's query carries words of earlier turns: they guide, the question decides.
         carried = carried_weights(query, own)
@@ -311,7 +311,7 @@ def only_statements_by(
     any that are."""
 
     def on_topic(c: Candidate) -> bool:
-        return not topic or bool(topic & set(terms(f"{c.before} {c.text}")))
+        return not topic or bool(topic & term_set(f"{c.before} {c.text}"))
 
     ranked = [
         c if said_by(speaker, c) and on_topic(c) else replace(c, score=c.score * NOT_SAID_WEIGHT)
@@ -331,7 +331,7 @@ def said_by(speaker: set[str], c: Candidate) -> bool:
         if not speaker or speaker & set(terms(" ".join(near))):
             return True
         pronoun = any(w.lower() in ("he", "she", "they", "him", "her") for w in near)
-        if pronoun and speaker & set(terms(c.before)):
+        if pronoun and speaker & term_set(c.before):
             return True
     return False
 
@@ -471,7 +471,7 @@ def same_event(a: str, b: str) -> bool:
         set(terms(" ".join(_NAME.findall(b)))),
     )
     shared_names = len(names_a & names_b) / max(1, min(len(names_a), len(names_b)))
-    ta, tb = set(terms(a)), set(terms(b))
+    ta, tb = term_set(a), term_set(b)
     shared_words = len(ta & tb) / max(1, min(len(ta), len(tb)))
     return shared_names >= 0.6 and shared_words >= 0.3
 
@@ -492,7 +492,7 @@ def neighbour(c: Candidate, candidates: list[Candidate], step: int) -> Candidate
 
 
 def redundant(a: str, b: str) -> bool:
-    ta, tb = set(terms(a)), set(terms(b))
+    ta, tb = term_set(a), term_set(b)
     return len(ta & tb) / max(1, min(len(ta), len(tb))) > 0.6
 
 
