@@ -180,9 +180,15 @@ class Pipeline:
     ) -> Answer:
         question, messages, query, passages = self._prepared(question, history, top_k)
         answer = self.answerer.answer(question, passages, query=query, history=messages)
-        if answer.abstained and query == question and messages:
+        if (
+            answer.abstained
+            and query == question
+            and messages
+            and self.condense is standalone_query
+        ):
             # It looked self-contained, but the conversation may be what makes it answerable
             # ("Who's the secretary general that needs replacing?" after the summit's agenda).
+            # (A language model's condensing already judged that; no second model call then.)
             leaning = standalone_query(question, messages, assume_follow_up=True)
             passages = self.retrieve(leaning, question, messages, top_k)
             retried = self.answerer.answer(question, passages, query=leaning, history=messages)
