@@ -169,6 +169,11 @@ class Candidate:
     score: float
     before: str = ""  # the sentence right before it in its article, when retrieved with it
 
+    @property
+    def in_context(self) -> str:
+        """The sentence read with the one before it ("He stated ..." after "Rutte commented")."""
+        return f"{self.before} {self.text}"
+
 
 class ExtractiveAnswerer:
     """Picks 1-3 sentences; abstains below a confidence threshold calibrated on the eval set."""
@@ -195,22 +200,21 @@ class ExtractiveAnswerer:
             candidates = demote_repeats(promote_continuations(candidates, said), said)
         speaker = asked_speaker(question, history)
         if speaker is not None:  # "What did Macron say?" is not answered by a word about him
-            candidates = only_statements_by(speaker, candidates, asked_topic(question))
+            candidates = only_statements_by(speaker, asked_topic(question), candidates)
         stated = set(FIGURES.findall(question))
         if stated:  # "Who won the 2022 World Cup?" is not answered by the 2014 one
             candidates = demoted_unless(
-                lambda c: stated <= set(FIGURES.findall(f"{c.before} {c.text}")), candidates
+                lambda c: stated <= set(FIGURES.findall(c.in_context)), candidates
             )
         role = asked_role(question)
         if role:  # "Who is the US Ambassador to the EU?" is not answered by the one to NATO
-            candidates = demoted_unless(
-                lambda c: role <= term_set(f"{c.before} {c.text}"), candidates
-            )
-        if strict_type(question):  # "How many dollars ...?" needs a sentence stating a sum
+            candidates = demoted_unless(lambda c: role <= term_set(c.in_context), candidates)
+        strict = strict_type(question)
+        if strict:  # "How many dollars ...?" needs a sentence stating a sum
             candidates = demoted_unless(lambda c: c.typed, candidates)
         if not candidates or candidates[0].score < self.threshold:
             return abstention(query, passages)
-        if strict_type(question) and not candidates[0].typed:
+        if strict and not candidates[0].typed:
             return abstention(query, passages)
         if asks_for_details(question) and withheld(candidates, set(terms(question))):
             return abstention(query, passages)  # "... though no details were provided"
@@ -298,26 +302,23 @@ def withholds(sentence: str, asked: set[str]) -> bool:
     return False
 
 
-def demoted_unless(keep, candidates: list[Candidate]) -> list[Candidate]:
-    """Candidates failing ``keep`` sink below the ones passing it, by NOT_SAID_WEIGHT."""
-    ranked = [c if keep(c) else replace(c, score=c.score * NOT_SAID_WEIGHT) for c in candidates]
+def demoted_unless(
+    keep, candidates: list[Candidate], weight: float = NOT_SAID_WEIGHT
+) -> list[Candidate]:
+    """Candidates failing ``keep`` have their score times ``weight``, best first again."""
+    ranked = [c if keep(c) else replace(c, score=c.score * weight) for c in candidates]
     return sorted(ranked, key=lambda c: -c.score)
 
 
 def only_statements_by(
-    speaker: set[str], candidates: list[Candidate], topic: set[str]
+    speaker: set[str], topic: set[str], candidates: list[Candidate]
 ) -> list[Candidate]:
     """Sentences that are not the speaker's statements, or not on the asked topic, sink below
     any that are."""
-
-    def on_topic(c: Candidate) -> bool:
-        return not topic or bool(topic & term_set(f"{c.before} {c.text}"))
-
-    ranked = [
-        c if said_by(speaker, c) and on_topic(c) else replace(c, score=c.score * NOT_SAID_WEIGHT)
-        for c in candidates
-    ]
-    return sorted(ranked, key=lambda c: -c.score)
+    return demoted_unless(
+        lambda c: said_by(speaker, c) and (not topic or bool(topic & term_set(c.in_context))),
+        candidates,
+    )
 
 
 def said_by(speaker: set[str], c: Candidate) -> bool:
@@ -340,10 +341,7 @@ def demote_repeats(candidates: list[Candidate], said: str) -> list[Candidate]:
     """Sentences the previous answer already quoted rank below equally good new ones."""
     if not said:
         return candidates
-    demoted = [
-        replace(c, score=c.score * REPEAT_WEIGHT) if c.text in said else c for c in candidates
-    ]
-    return sorted(demoted, key=lambda c: -c.score)
+    return demoted_unless(lambda c: c.text not in said, candidates, REPEAT_WEIGHT)
 
 
 def promote_continuations(candidates: list[Candidate], said: str) -> list[Candidate]:
