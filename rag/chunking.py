@@ -35,6 +35,12 @@ def doc_id_of(chunk_id: str) -> str:
     return chunk_id.rpartition("#")[0]
 
 
+def chunk_number(chunk_id: str) -> int | None:
+    """The ``n`` of ``<article id>#<n>`` (None for an id not of that form)."""
+    n = chunk_id.rpartition("#")[2]
+    return int(n) if n.isdigit() else None
+
+
 @lru_cache(maxsize=1)
 def minilm_token_counter() -> Callable[[str], list[int]]:
     """Word-piece tokenizer of the bundled MiniLM (tokenizers only: no torch import)."""

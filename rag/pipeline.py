@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.answer.base import Answer, Answerer, word_pieces
-from rag.chunking import Chunker, chunk_id, doc_id_of, minilm_tokens
+from rag.chunking import Chunker, chunk_id, chunk_number, doc_id_of, minilm_tokens
 from rag.conversation import (
     MARKER,
     last_said,
@@ -281,11 +281,8 @@ def articles_of(chunk_ids: frozenset[str]) -> frozenset[str]:
 
 def next_chunks(chunk_ids: frozenset[str]) -> frozenset[str]:
     """The chunk after each one, by the stable ``<article id>#<n>`` ids."""
-    following = set()
-    for cid in chunk_ids:
-        doc_id, _, n = cid.rpartition("#")
-        if n.isdigit():
-            following.add(chunk_id(doc_id, int(n) + 1))
+    numbered = ((doc_id_of(cid), chunk_number(cid)) for cid in chunk_ids)
+    following = {chunk_id(doc, n + 1) for doc, n in numbered if n is not None}
     return frozenset(following - chunk_ids)
 
 

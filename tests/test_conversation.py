@@ -62,12 +62,6 @@ def pipeline(tmp_path_factory):
     return seeded_pipeline(tmp_path_factory.mktemp("conversation"))
 
 
-@pytest.fixture(scope="module")
-def minilm(tmp_path_factory):
-    """Whether a question stands alone depends on what the real model finds for it."""
-    return seeded_pipeline(tmp_path_factory.mktemp("conversation-minilm"), real_model=True)
-
-
 def test_the_last_answers_articles_are_found_from_its_quotes(pipeline):
     assert articles_of(cited_chunks(HISTORY, pipeline.keywords)) == {"001_5e5283315bc32363"}
     assert cited_chunks([], pipeline.keywords) == frozenset()
@@ -114,6 +108,7 @@ def test_questions_that_want_something_not_yet_said(question, more):
 
 def test_next_chunks_follow_by_stable_id():
     assert next_chunks(frozenset({"a#0", "a#1", "b#3"})) == {"a#2", "b#4"}
+    assert next_chunks(frozenset({"not-a-chunk-id"})) == set()
 
 
 def test_what_else_reads_on_past_the_quoted_sentence(pipeline):

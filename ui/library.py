@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.chunking import chunk_id
 from rag.corpus import article_paths, decode_text, load_article
 from rag.ingest import IngestReport
 from rag.settings import Settings
@@ -77,7 +78,7 @@ class Library:
     def article(self, doc_id: str) -> tuple[ArticleInfo, str] | None:
         """An indexed article and its text (None for an id the index does not hold)."""
         store = self._pipeline().store
-        first = store.get([f"{doc_id}#0"]).get(f"{doc_id}#0")
+        first = store.get([chunk_id(doc_id, 0)]).get(chunk_id(doc_id, 0))
         if first is None:
             return None
         info = ArticleInfo(doc_id, first.title or doc_id, first.date, first.outlet, first.n_chunks)
@@ -98,7 +99,7 @@ class Library:
                     return article.text
             except (OSError, ValueError):
                 pass
-        chunks = self._pipeline().store.get([f"{doc_id}#{n}" for n in range(first.n_chunks)])
+        chunks = self._pipeline().store.get([chunk_id(doc_id, n) for n in range(first.n_chunks)])
         text: list[str] = []
         for s in sorted(chunks.values(), key=lambda s: s.chunk.start):
             text.extend(" " * (s.chunk.start - len(text)))
