@@ -7,6 +7,7 @@ import math
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,19 @@ def make_pipeline(tmp_path: Path):
         return build_pipeline(settings, embedder=embedder or HashingEmbedder())
 
     return make
+
+
+@pytest.fixture(scope="module")
+def minilm(tmp_path_factory):
+    """The real pipeline over the seeds; the model is shared with any module that loaded it."""
+    return seeded_pipeline(tmp_path_factory.mktemp("seeds-minilm"), real_model=True)
+
+
+def stop_process(process: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import HashingEmbedder
+from conftest import HashingEmbedder, stop_process
 from test_ingest import *  # noqa: F403  (every ingest test, collected again here)
 from test_ingest import KIRBY
 
@@ -53,12 +53,7 @@ def chroma_server(tmp_path_factory):
                 time.sleep(0.2)
         yield "127.0.0.1", port
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server, timeout=20)
         log.close()
 
 

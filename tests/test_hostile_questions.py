@@ -33,11 +33,6 @@ def hashed(tmp_path_factory):
     return seeded_pipeline(tmp_path_factory.mktemp("hostile-q"))
 
 
-@pytest.fixture(scope="module")
-def minilm(tmp_path_factory):
-    return seeded_pipeline(tmp_path_factory.mktemp("hostile-q-minilm"), real_model=True)
-
-
 def assert_sound(answer) -> None:
     """An Answer whose every quote is its article's text at [start:end]."""
     assert isinstance(answer, rag.Answer)

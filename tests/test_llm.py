@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from chat_server import ChatServer, Reply, is_condense, number_of, number_without, sources
-from conftest import SEEDS, HashingEmbedder
+from conftest import SEEDS, HashingEmbedder, stop_process
 
 import rag
 from rag.answer import ABSTAIN_TEXT
@@ -582,11 +582,7 @@ def llama_cpp_server():
             pytest.fail("llama_cpp.server did not come up within 120 s")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=10)
 
 
 @pytest.mark.slow
