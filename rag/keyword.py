@@ -190,6 +190,15 @@ class KeywordIndex:
             df += len(rows) - int(dead[rows].sum()) if len(rows) else 0
         return df
 
+    def articles_using(self, term: str) -> set[str]:
+        """The ids of the live articles with a chunk that uses ``term``."""
+        found: set[str] = set()
+        for seg, dead in zip(self.segments, self.deleted):
+            rows, _ = seg.postings(term)
+            if len(rows):
+                found.update(str(d) for d in seg.docs[rows[~dead[rows]]])
+        return found
+
     def idf(self, term: str) -> float:
         """BM25's idf; a term the corpus never uses weighs the most."""
         return bm25_idf(max(self._size, 1), self.doc_freq(term))

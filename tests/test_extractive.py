@@ -48,6 +48,10 @@ def test_how_many_questions_name_what_they_count():
     assert asked_unit("How much money is still left?") == "$"
     assert asked_unit("How long is the border in kilometres?") == "kilometr"
     assert asked_unit("How long will the war last?") is None
+    assert asked_unit("What is the price of Bitcoin today?") == "$"  # a price is a sum
+    assert asked_unit("How much would the package be worth?") == "$"
+    assert asked_unit("What percentage of GDP do allies spend?") == "%"
+    assert question_type("What is the price of Bitcoin today?") == "how_many"
 
 
 def test_a_count_must_be_of_the_asked_unit():
@@ -58,6 +62,8 @@ def test_a_count_must_be_of_the_asked_unit():
     assert counts_of("day", "A two-day meeting began in Brussels.")
     assert not counts_of("$", "A new military aid package might be announced at Ramstein.")
     assert counts_of("$", "The package is worth $425 million.")
+    assert counts_of("%", "MPs backed spending 0.7% of GDP.")
+    assert not counts_of("%", "Allies spend more on defence.")
     assert not counts_of("kilometr", "Ukraine will still have a long border with Russia.")
 
 
@@ -153,6 +159,10 @@ def test_who_holds_a_role_needs_every_word_of_the_role():
     assert {"european", "union"} <= asked_role("Who is the US Ambassador to the European Union?")
     assert asked_role("Who is Ukraine's defence minister?") == {"ukrain", "defenc", "minist"}
     assert asked_role("Who is Biden meeting with in Germany?") == set()
+    assert asked_role("Who's the secretary general that needs replacing?") == {
+        "secretari",
+        "general",
+    }
 
 
 def test_content_that_an_article_withholds_is_not_an_answer():

@@ -14,6 +14,7 @@ from rag.answer.questions import (
     PEOPLE_ASKED,
     PLACE_ASKED,
     answer_kind_words,
+    asked_names,
     asked_role,
     asked_speaker,
     asked_topic,
@@ -96,11 +97,13 @@ _NAME = re.compile(r"\b[A-Z][a-zA-Z’'-]+(?:\s+[A-Z][a-zA-Z’'-]+)*")
 _MONEY = re.compile(
     r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:bn|billion|million|m)?\s*(?:dollars|euros|usd)\b", re.I
 )
+_PERCENT = re.compile(r"\d\s?%|\b(?:per ?cent|percentage points?)\b", re.I)
 _PLACE = re.compile(r"\b(?:in|at|to|from) (?:the )?([A-Z][a-z]+)")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b", re.I)
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
 _FIGURE = re.compile(r"\b\d[\d,.]*(?:st|nd|rd|th|%)?", re.I)
+_DEMONYM = ("", "n", "an", "ian")  # a name's stem and its people's: Russia → Russian
 DIFFER_TEXT = "The articles differ:"
 CONTEXT_WEIGHT = 0.35
 REPEAT_WEIGHT = 0.8
@@ -110,6 +113,8 @@ def counts_of(unit: str, sentence: str) -> bool:
     """Whether the sentence gives a number of ``unit``: "five points", "32 Allies", "$2bn"."""
     if unit == "$":
         return bool(_MONEY.search(sentence))
+    if unit == "%":
+        return bool(_PERCENT.search(sentence))
     words = re.findall(r"[\w$%.,]+", sentence.replace("-", " "))
     for i, word in enumerate(words):
         if _NUMBER.fullmatch(word):
@@ -198,6 +203,10 @@ class ExtractiveAnswerer:
         if query != question and wants_more(question):  # "What else ...?": something new
             said = last_said(history, "assistant")
             candidates = demote_repeats(promote_continuations(candidates, said), said)
+        names = asked_names(question, named)
+        if names:  # an answer comes from an article about what the question names
+            about = articles_about(names, self.keywords)
+            candidates = demoted_unless(lambda c: c.passage.chunk.doc_id in about, candidates)
         speaker = asked_speaker(question, history)
         if speaker is not None:  # "What did Macron say?" is not answered by a word about him
             candidates = only_statements_by(speaker, asked_topic(question), candidates)
@@ -280,6 +289,20 @@ def carried_weights(query: str, own: set[str]) -> dict[str, float]:
         for t in words:
             weights[t] = min(weights[t], CONTEXT_WEIGHT / len(words))
     return weights
+
+
+def articles_about(names: list[tuple[str, ...]], keywords: KeywordIndex) -> set[str]:
+    """The articles that use at least half of the names, a name counting where every word of
+    it is used ("Australian" counts for Australia, "Ukrainian" for Ukraine)."""
+    tally: dict[str, int] = {}
+    for name in names:
+        using = None
+        for word in name:
+            forms = set().union(*(keywords.articles_using(word + end) for end in _DEMONYM))
+            using = forms if using is None else using & forms
+        for doc_id in using or ():
+            tally[doc_id] = tally.get(doc_id, 0) + 1
+    return {doc_id for doc_id, n in tally.items() if 2 * n >= len(names)}
 
 
 def withheld(candidates: list[Candidate], asked: set[str]) -> bool:

@@ -58,13 +58,17 @@ FIGURES = re.compile(r"\b\d+(?:[.,]\d+)?\b")  # a year or figure the question st
 _ROLE_ASKED = re.compile(
     r"^who(?:'s| is| was| are| were) (?:the |a |an )?(?P<role>(?:\w+’?'?s? ){0,5}?"
     r"(?:ambassador|minister|secretary|president|chancellor|head|leader|chief|spokes\w+|"
-    r"coordinator|director|chair\w*|governor|mayor|commander|ceo)\b(?: (?:of|to|for) .+)?)\?*$",
+    r"coordinator|director|chair\w*|governor|mayor|commander|ceo)\b(?: general)?"
+    r"(?: (?:of|to|for) (?:(?!\b(?:that|who|whose)\b).)+)?)(?: (?:that|who|whose) .+)?\?*$",
     re.IGNORECASE,
 )
 
 _MONEY_ASKED = re.compile(
-    r"\bhow much (?:\w+ )?(?:money|aid|funding|funds?)\b|\bhow many dollars\b"
+    r"\bhow much (?:\w+ )?(?:money|aid|funding|funds?)\b|\bhow many dollars\b|"
+    r"\bhow much\b.*\b(?:worth|cost|costs|pay|paid|charge)\b|"
+    r"\bwhat(?: is|'s|’s| was| were| are) the (?:\w+ )?(?:price|cost|value)s?\b"
 )
+_SHARE_ASKED = re.compile(r"\bwhat (?:percentage|percent|share|proportion)\b")
 
 PLACE_ASKED = re.compile(r"\b(?:which|what) (?:city|country|capital|town)\b", re.I)
 
@@ -75,7 +79,7 @@ def question_type(question: str) -> str:
     q = re.sub(r"\bwhen it comes to\b", "about", question.lower().strip())  # an idiom
     if re.search(
         r"\b(how (many|much|long|far|big|old)|what (number|percentage|share|amount))\b", q
-    ):
+    ) or _MONEY_ASKED.search(q):
         return "how_many"
     if re.search(
         r"^(when|what (date|day|month|year|time))\b|\b(when|what date|which day)\b|"
@@ -116,6 +120,8 @@ def asked_unit(question: str) -> str | None:
     q = question.lower()
     if _MONEY_ASKED.search(q):
         return "$"
+    if _SHARE_ASKED.search(q):
+        return "%"
     match = re.search(
         r"\bhow many ((?:[a-z-]+ ){0,2}?[a-z-]+?)s?\b(?= (?:are|is|were|was|does|do|"
         r"did|has|have|had|will|would|can|could|in|of|on)\b)",
@@ -159,3 +165,16 @@ def asked_role(question: str) -> set[str]:
     stated ("US Ambassador to NATO"); empty for other questions."""
     match = _ROLE_ASKED.match(question.strip())
     return set(terms(match.group("role"))) if match else set()
+
+
+def asked_names(question: str, named: str = "") -> list[tuple[str, ...]]:
+    """The names the question gives ("Zelensky's Victory Plan" → zelenski; victori, plan),
+    with the name a follow-up's "it" stands for, each as its terms; kind words left out."""
+    kind = set(terms(" ".join(answer_kind_words(question))))
+    found = []
+    for run in [name for name, _ in names_in(question)] + [named] * bool(named):
+        for name in re.split(r"['’]s\b", run):  # "Zelensky's Victory Plan" names two
+            words = tuple(t for t in terms(name) if t not in kind)
+            if words and words not in found:
+                found.append(words)
+    return found

@@ -1,0 +1,82 @@
+"""Articles on other subjects in the corpus: they answer what they are about, and nothing
+that names a subject they never mention."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import SEEDS, HashingEmbedder
+
+import rag
+from rag.answer.extractive import articles_about
+from rag.answer.questions import asked_names
+from rag.keyword import KeywordIndex
+
+UK_AID = """MPs back the aid target
+
+In the report, MPs backed the decision to commit to spending 0.7% of GDP on foreign aid.
+Corbyn replaces Lewis in the shadow cabinet reshuffle, the party said.
+Today, Price defended the bill from critics on both sides.
+"""
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    from rag.pipeline import build_pipeline
+
+    root = tmp_path_factory.mktemp("mixed")
+    shutil.copytree(SEEDS, root / "corpus")
+    (root / "corpus" / "uk_aid.txt").write_text(UK_AID, encoding="utf-8")
+    built = build_pipeline(
+        rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data"),
+        embedder=HashingEmbedder(),
+    )
+    built.ingest()
+    return built
+
+
+def test_the_names_a_question_gives_are_its_terms_without_the_kind_of_answer():
+    assert asked_names("What did NATO decide about Zelensky's Victory Plan?") == [
+        ("nato",),
+        ("zelenski",),
+        ("victori", "plan"),
+    ]
+    assert asked_names("In which country is Vilnius?") == [("vilnius",)]
+    assert asked_names("Where was it held?", named="Vilnius") == [("vilnius",)]
+
+
+def test_an_article_is_about_most_of_the_names_a_demonym_counting_for_its_country():
+    index = KeywordIndex.build(
+        [
+            ("nato#0", "NATO allies met in Vilnius to discuss Ukrainian membership."),
+            ("aid#0", "MPs backed spending 0.7% of GDP on foreign aid."),
+        ]
+    )
+    names = asked_names("What percentage of GDP did NATO members commit at Vilnius?")
+    assert articles_about(names, index) == {"nato"}  # two of three names; aid has one
+    assert articles_about(asked_names("Why does Ukraine want to join?"), index) == {"nato"}
+    assert articles_about(asked_names("What did MPs back?"), index) == {"aid"}
+
+
+def test_an_unrelated_article_does_not_answer_a_question_naming_what_it_never_mentions(mixed):
+    # Its other words are the unrelated article's: two names of three tell it is not about NATO.
+    answer = mixed.ask("What percentage of GDP did NATO in Vilnius commit to spending on aid?")
+    assert answer.abstained, answer.text
+
+
+def test_an_unrelated_article_still_answers_what_it_is_about(mixed):
+    answer = mixed.ask("What percentage of GDP did MPs commit to spending on foreign aid?")
+    assert not answer.abstained
+    assert answer.citations[0].doc_id == "uk_aid"
+    assert "0.7%" in answer.text
+
+
+def test_who_is_the_role_that_does_something_needs_the_role(mixed):
+    answer = mixed.ask("Who's the secretary general that needs replacing?")
+    assert not answer.abstained
+    assert "Stoltenberg" in answer.text, answer.text
+
+
+def test_a_price_is_a_sum_of_money_and_a_name_is_no_price(mixed):
+    assert mixed.ask("What is the price of the aid package today?").abstained
