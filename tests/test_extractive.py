@@ -213,6 +213,10 @@ def test_an_institution_is_not_the_name_of_a_person():
     )
     assert not has_answer_type("who", briefing, question)
     assert has_answer_type("who", "Senior official John Kirby briefed reporters.", question)
+    # A name elsewhere in a sentence about the official is not the official's name.
+    assert not has_answer_type("who", FRIDAY, question)
+    assert has_answer_type("who", "John Kirby, a senior official, briefed reporters.", question)
+    assert has_answer_type("who", "John Kirby briefed reporters.", question)  # no role named
 
 
 def test_a_year_the_question_states_must_be_the_answers_year():

@@ -20,6 +20,7 @@ from rag.answer.questions import (
     asked_topic,
     asked_unit,
     asks_for_details,
+    named_role,
     question_type,
     strict_type,
 )
@@ -28,7 +29,7 @@ from rag.conversation import last_said, names_in, referent, wants_more
 from rag.keyword import KeywordIndex, bm25_idf
 from rag.retrieval import Passage
 from rag.sentences import split_sentences
-from rag.terms import term_set, terms
+from rag.terms import STOPWORDS, term_set, terms
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|march|april|(?-i:May)|june|july|aug(?:ust)?|sept?(?:ember)?|"
@@ -151,16 +152,32 @@ def has_answer_type(kind: str, sentence: str, question: str) -> bool:
         people = kind == "who" and bool(PEOPLE_ASKED.search(question))
         for match in _NAME.finditer(sentence):
             words = match.group().split()
-            if match.start() == 0 or sentence[match.start() - 1] in '"“(':
+            opens = match.start() == 0 or sentence[match.start() - 1] in '"“('
+            if opens and (len(words) == 1 or words[0].lower() in STOPWORDS):
                 words = words[1:]  # a capital that starts the sentence is no evidence
             if people and (len(words) < 2 or _NOT_PERSON & set(words)):
                 continue  # "Which leaders ...?" is answered by names: "Olaf Scholz"
+            if people and not holds_role(sentence, match, named_role(question)):
+                continue  # "The official confirmed ... Olaf Scholz": not the official's name
             if any(w.lower() not in asked for w in words):
                 return True
         if people:
             return False
         return kind == "who" and bool(re.search(r"\b(official|president|minister)\b", sentence))
     return True
+
+
+def holds_role(sentence: str, name: re.Match, role: str | None) -> bool:
+    """Whether the name is the role-holder's: next to the role ("senior official John Kirby",
+    "John Kirby, the official"), or the sentence never names the role."""
+    if role is None or not re.search(rf"\b{role}s?\b", sentence, re.I):
+        return True
+    before = sentence[: name.start()]
+    after = sentence[name.end() :]
+    return bool(
+        re.search(rf"\b{role}s?[\s,]*$", before, re.I)
+        or re.match(rf"\s*,\s*(?:the |a |an )?(?:[\w.-]+ ){{0,3}}{role}s?\b", after, re.I)
+    )
 
 
 @dataclass(frozen=True)

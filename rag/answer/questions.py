@@ -29,6 +29,10 @@ PEOPLE_ASKED = re.compile(
     re.I,
 )
 
+_NAME_OF = re.compile(
+    r"\bname of (?:the|a|an|that|this) (?:[\w.-]+ ){0,4}?([a-z]+?)s?\b(?= who\b| that\b|,|\?|$)"
+)
+
 DAY_ASKED = re.compile(r"\b(?:what|which) (?:exact |precise )?(?:day|date)\b", re.I)
 
 # "In which country?": the kind of answer wanted, a word the answer itself won't contain.
@@ -178,3 +182,10 @@ def asked_names(question: str, named: str = "") -> list[tuple[str, ...]]:
             if words and words not in found:
                 found.append(words)
     return found
+
+
+def named_role(question: str) -> str | None:
+    """The role whose holder "What's the name of the senior official who ...?" asks for
+    ("official"), None when it asks no such name."""
+    match = _NAME_OF.search(question.lower())
+    return match.group(1) if match else None
