@@ -172,6 +172,20 @@ def test_citation_metadata_matches_the_article(qa, answers, question):
         )
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The seeds date meetings and summits on Ukraine's membership, never an application.
+        "When did Ukraine submit its application to join NATO?",
+        # A sentence about the official names others: Scholz, Macron, Starmer.
+        "What is the name of the official who confirmed Biden's meeting in Germany?",
+    ],
+)
+def test_near_misses_abstain(qa, question):
+    answer = qa.ask(question)
+    assert answer.abstained, answer.text
+
+
 @pytest.mark.parametrize("question", OFF_TOPIC)
 def test_off_topic_questions_abstain(answers, question):
     answer = answers[question]

@@ -216,7 +216,10 @@ def test_an_institution_is_not_the_name_of_a_person():
     # A name elsewhere in a sentence about the official is not the official's name.
     assert not has_answer_type("who", FRIDAY, question)
     assert has_answer_type("who", "John Kirby, a senior official, briefed reporters.", question)
-    assert has_answer_type("who", "John Kirby briefed reporters.", question)  # no role named
+    assert not has_answer_type("who", SIXTEENTH, question)  # leaders, no official
+    ambassador = "US Ambassador to NATO Julianne Smith said NATO did not plan to invite Ukraine."
+    assert has_answer_type("who", ambassador, "What is the name of the US ambassador to NATO?")
+    assert question_type("What is the name of the US ambassador to NATO?") == "who"
 
 
 def test_a_year_the_question_states_must_be_the_answers_year():
@@ -224,3 +227,13 @@ def test_a_year_the_question_states_must_be_the_answers_year():
 
     assert FIGURES.findall("Who won the 2022 World Cup?") == ["2022"]
     assert "2022" not in FIGURES.findall("Germany won the World Cup in Brazil in 2014")
+
+
+def test_a_when_question_asks_the_time_of_its_own_event():
+    from rag.answer.questions import asked_event
+
+    assert asked_event("When did Ukraine formally apply to join NATO?") == {"appli"}
+    assert asked_event("When did Bloomberg publish its report?") == {"publish", "report"}
+    assert asked_event("When is Stoltenberg leaving NATO?") == {"leav"}
+    assert asked_event("When is it supposed to happen?") == set()  # the subject's event
+    assert asked_event("When was that?") == set()

@@ -14,6 +14,7 @@ from rag.answer.questions import (
     PEOPLE_ASKED,
     PLACE_ASKED,
     answer_kind_words,
+    asked_event,
     asked_names,
     asked_role,
     asked_speaker,
@@ -169,13 +170,14 @@ def has_answer_type(kind: str, sentence: str, question: str) -> bool:
 
 def holds_role(sentence: str, name: re.Match, role: str | None) -> bool:
     """Whether the name is the role-holder's: next to the role ("senior official John Kirby",
-    "John Kirby, the official"), or the sentence never names the role."""
-    if role is None or not re.search(rf"\b{role}s?\b", sentence, re.I):
+    "John Kirby, the official"); any name when no role is asked."""
+    if role is None:
         return True
-    before = sentence[: name.start()]
+    person = name.group().split()[-2:]  # "NATO Julianne Smith": the name ends the run
+    before = sentence[: name.end()].removesuffix(" ".join(person))
     after = sentence[name.end() :]
     return bool(
-        re.search(rf"\b{role}s?[\s,]*$", before, re.I)
+        re.search(rf"\b{role}s?(?: (?:of|to|for|at) (?:the )?[A-Z][\w.-]*)*[\s,]*$", before, re.I)
         or re.match(rf"\s*,\s*(?:the |a |an )?(?:[\w.-]+ ){{0,3}}{role}s?\b", after, re.I)
     )
 
@@ -235,6 +237,9 @@ class ExtractiveAnswerer:
         role = asked_role(question)
         if role:  # "Who is the US Ambassador to the EU?" is not answered by the one to NATO
             candidates = demoted_unless(lambda c: role <= term_set(c.in_context), candidates)
+        event = asked_event(question) if question_type(question) == "when" else set()
+        if event:  # "When did Ukraine apply?" is not answered by the date of a meeting
+            candidates = demoted_unless(lambda c: bool(event & term_set(c.in_context)), candidates)
         strict = strict_type(question)
         if strict:  # "How many dollars ...?" needs a sentence stating a sum
             candidates = demoted_unless(lambda c: c.typed, candidates)

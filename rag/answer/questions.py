@@ -29,9 +29,6 @@ PEOPLE_ASKED = re.compile(
     re.I,
 )
 
-_NAME_OF = re.compile(
-    r"\bname of (?:the|a|an|that|this) (?:[\w.-]+ ){0,4}?([a-z]+?)s?\b(?= who\b| that\b|,|\?|$)"
-)
 
 DAY_ASKED = re.compile(r"\b(?:what|which) (?:exact |precise )?(?:day|date)\b", re.I)
 
@@ -59,12 +56,23 @@ _TITLES = frozenset(
 FIGURES = re.compile(r"\b\d+(?:[.,]\d+)?\b")  # a year or figure the question states
 
 
+# A word for a person holding a role: the holder is answered by a name.
+_ROLE = (
+    r"(?:ambassador|minister|secretary|president|chancellor|head|leader|chief|spokes\w+|"
+    r"coordinator|director|chair\w*|governor|mayor|commander|ceo|official|envoy|diplomat|"
+    r"representative|senator|congress\w+|general)"
+)
+
 _ROLE_ASKED = re.compile(
     r"^who(?:'s| is| was| are| were) (?:the |a |an )?(?P<role>(?:\w+’?'?s? ){0,5}?"
-    r"(?:ambassador|minister|secretary|president|chancellor|head|leader|chief|spokes\w+|"
-    r"coordinator|director|chair\w*|governor|mayor|commander|ceo)\b(?: general)?"
+    rf"{_ROLE}\b(?: general)?"
     r"(?: (?:of|to|for) (?:(?!\b(?:that|who|whose)\b).)+)?)(?: (?:that|who|whose) .+)?\?*$",
     re.IGNORECASE,
+)
+
+_NAME_OF = re.compile(
+    rf"\bname of (?:the|a|an|that|this) (?:[\w.-]+ ){{0,4}}?({_ROLE})s?\b"
+    r"(?= (?:who|that|to|of|for|at|in)\b|,|\?|$)"
 )
 
 _MONEY_ASKED = re.compile(
@@ -91,7 +99,7 @@ def question_type(question: str) -> str:
         q,
     ):
         return "when"
-    if re.search(r"^(who|whom|whose)\b|\bwho\b", q) or _NAMED.search(q):
+    if re.search(r"^(who|whom|whose)\b|\bwho\b", q) or _NAMED.search(q) or _NAME_OF.search(q):
         return "who"
     if re.search(r"^why\b|\b(what|which) (is|was) the reason\b", q):
         return "why"
@@ -108,12 +116,14 @@ def answer_kind_words(question: str) -> list[str]:
 
 def strict_type(question: str) -> bool:
     """Whether only a sentence of the asked type can answer: a count of a named unit, a date,
-    a named kind of place. (Who/why/what checks are too loose to rule an answer out.)"""
+    a named kind of place, the name of a role's holder. (Other who/why/what checks are too
+    loose to rule an answer out.)"""
     kind = question_type(question)
     return (
         (kind == "how_many" and asked_unit(question) is not None)
         or kind == "when"
         or (kind == "where" and bool(PLACE_ASKED.search(question)))
+        or named_role(question) is not None
     )
 
 
@@ -189,3 +199,50 @@ def named_role(question: str) -> str | None:
     ("official"), None when it asks no such name."""
     match = _NAME_OF.search(question.lower())
     return match.group(1) if match else None
+
+
+_AUX_QUESTION = re.compile(
+    r"^(?:when|where|why|how|what|which(?: [a-z]+){0,2}) (?:did|does|do|will|would|can|could|"
+    r"should|has|have|had|was|were|is|are) (?P<rest>[^?]+)",
+    re.IGNORECASE,
+)
+_BOUNDARY = frozenset(
+    """about at on in to for from with of into over after before against by as than that the a
+    an its his her their this these those our your my what which who whom whose when where why
+    how and or but if""".split()
+)
+# Verbs that say an event is on (or due), not which: the event is the subject's.
+_LIGHT_VERBS = frozenset(
+    """happen happens happened occur occurs occurred take takes took taken start starts started
+    begin begins began begun end ends ended go goes went come comes came supposed expected due
+    scheduled planned set held""".split()
+)
+_DETERMINER = frozenset("the a an its his her their this these those our your my".split())
+
+
+def asked_event(question: str) -> set[str]:
+    """What "When did Ukraine formally apply ...?" asks the time of, as terms: the verb (or the
+    event noun: "When was the summit?") with its object ("publish its report"); empty for other
+    forms of question."""
+    match = _AUX_QUESTION.match(question.strip())
+    if match is None:
+        return set()
+    words = re.findall(r"[\w’'-]+", match.group("rest"))
+    verb, at = None, len(words)
+    for i, word in enumerate(words):
+        if i and word.lower() in _BOUNDARY:
+            at = i
+            break
+        if word.islower() and not adverb(word):  # "Ukraine formally apply": apply
+            verb = word
+    if verb is None or verb in _LIGHT_VERBS:  # "When is it supposed to happen?": any event
+        return set()
+    event = [verb]
+    if at + 1 < len(words) and words[at].lower() in _DETERMINER:
+        event.append(words[at + 1])  # "publish its report"
+    return set(terms(" ".join(event)))
+
+
+def adverb(word: str) -> bool:
+    """ "formally", "finally"; not "apply", "supply", "rely"."""
+    return len(word) > 4 and word.endswith("ly") and not word.endswith("ply")
