@@ -237,3 +237,20 @@ def test_a_when_question_asks_the_time_of_its_own_event():
     assert asked_event("When is Stoltenberg leaving NATO?") == {"leav"}
     assert asked_event("When is it supposed to happen?") == set()  # the subject's event
     assert asked_event("When was that?") == set()
+
+
+def test_who_did_it_asks_for_the_doer_of_the_stated_deed():
+    from rag.answer.extractive import states_deed
+    from rag.answer.questions import asked_deed
+
+    wrote = asked_deed("Who wrote Pride and Prejudice?")
+    assert states_deed(wrote, "Pride and Prejudice was written by Jane Austen.")
+    assert not states_deed(
+        wrote, "Matthew Macfadyen starred in the 2005 film of Pride and Prejudice."
+    )
+    assert states_deed(
+        asked_deed("Who heads the Assembly?"), "Jerry Connolly, head of the Assembly"
+    )
+    carried = asked_deed("Who carried Kirby's comments?")  # a reporting verb: any report
+    assert states_deed(carried, "Kirby spoke, as reported by RBK-Ukraine.")
+    assert asked_deed("Who is the US Ambassador to NATO?") == set()

@@ -19,6 +19,10 @@ In the report, MPs backed the decision to commit to spending 0.7% of GDP on fore
 Corbyn replaces Lewis in the shadow cabinet reshuffle, the party said.
 Today, Price defended the bill from critics on both sides.
 """
+FILM = """Darcy on screen
+
+Adaptations followed, with Matthew Macfadyen starring in the 2005 film of Pride and Prejudice.
+"""
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +32,7 @@ def mixed(tmp_path_factory):
     root = tmp_path_factory.mktemp("mixed")
     shutil.copytree(SEEDS, root / "corpus")
     (root / "corpus" / "uk_aid.txt").write_text(UK_AID, encoding="utf-8")
+    (root / "corpus" / "film.txt").write_text(FILM, encoding="utf-8")
     built = build_pipeline(
         rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data"),
         embedder=HashingEmbedder(),
@@ -80,3 +85,10 @@ def test_who_is_the_role_that_does_something_needs_the_role(mixed):
 
 def test_a_price_is_a_sum_of_money_and_a_name_is_no_price(mixed):
     assert mixed.ask("What is the price of the aid package today?").abstained
+
+
+def test_who_did_something_needs_the_deed_stated(mixed):
+    # The film's sentence names an actor, not a writer.
+    assert mixed.ask("Who wrote the 2005 film of Pride and Prejudice?").abstained
+    answer = mixed.ask("Who starred in the 2005 film of Pride and Prejudice?")
+    assert "Matthew Macfadyen" in answer.text, answer.text

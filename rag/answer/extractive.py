@@ -14,6 +14,7 @@ from rag.answer.questions import (
     PEOPLE_ASKED,
     PLACE_ASKED,
     answer_kind_words,
+    asked_deed,
     asked_event,
     asked_names,
     asked_role,
@@ -60,6 +61,7 @@ _REPORTED = re.compile(
     r"said|says|published|broke)\b",
     re.I,
 )
+_REPORTING = frozenset(terms("carried reported published broke ran cited"))
 _WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
 # Words that make a capitalised run an institution or a place, not a person's name.
 _NOT_PERSON = frozenset(
@@ -237,6 +239,9 @@ class ExtractiveAnswerer:
         role = asked_role(question)
         if role:  # "Who is the US Ambassador to the EU?" is not answered by the one to NATO
             candidates = demoted_unless(lambda c: role <= term_set(c.in_context), candidates)
+        deed = asked_deed(question)
+        if deed:  # "Who wrote Pride and Prejudice?" is not answered by who starred in the film
+            candidates = demoted_unless(lambda c: states_deed(deed, c.in_context), candidates)
         event = asked_event(question) if question_type(question) == "when" else set()
         if event:  # "When did Ukraine apply?" is not answered by the date of a meeting
             candidates = demoted_unless(lambda c: bool(event & term_set(c.in_context)), candidates)
@@ -311,6 +316,17 @@ def carried_weights(query: str, own: set[str]) -> dict[str, float]:
         for t in words:
             weights[t] = min(weights[t], CONTEXT_WEIGHT / len(words))
     return weights
+
+
+def states_deed(deed: set[str], text: str) -> bool:
+    """Whether the text states the asked deed: a form of its verb, sharing its first four
+    letters ("heads" for "head", "application" for "apply"), or any reporting verb for a
+    reporting one ("Who carried ...?" answered by "as reported by RBK-Ukraine")."""
+    if deed & _REPORTING and _REPORTED.search(text):
+        return True
+    return any(
+        word[:4] == verb[:4] for word in term_set(text) for verb in deed if len(word) > 3
+    ) or bool(deed & term_set(text))
 
 
 def articles_about(names: list[tuple[str, ...]], keywords: KeywordIndex) -> set[str]:

@@ -246,3 +246,43 @@ def asked_event(question: str) -> set[str]:
 def adverb(word: str) -> bool:
     """ "formally", "finally"; not "apply", "supply", "rely"."""
     return len(word) > 4 and word.endswith("ly") and not word.endswith("ply")
+
+
+_NOT_DEED = frozenset(
+    """is was are were will would could can should shall may might must did does do has have had
+    else exactly""".split()
+)
+# Past forms that share no stem with their verb: "wrote" is found as "written" or "writes".
+_IRREGULAR = {
+    "wrote": "write written writer author",
+    "won": "win wins winning winner victory",
+    "led": "lead leads leading leader",
+    "ran": "run runs running",
+    "made": "make makes making",
+    "took": "take takes taking",
+    "gave": "give gives giving",
+    "sent": "send sends sending",
+    "met": "meet meets meeting",
+    "began": "begin begins begun",
+    "broke": "break breaks broken",
+    "chose": "choose chosen",
+    "brought": "bring brings",
+    "bought": "buy buys",
+    "sold": "sell sells",
+    "spoke": "speak speaks spoken",
+    "told": "tell tells",
+    "said": "say says",
+    "held": "hold holds",
+    "paid": "pay pays",
+    "found": "find finds founded",
+}
+
+
+def asked_deed(question: str) -> set[str]:
+    """The forms of the verb "Who wrote ...?" asks the doer of, as terms ("wrote", "write",
+    "written", "author"); empty for "Who is ...?" and other questions."""
+    match = re.match(r"who (?:has |have |had )?([a-z]+)\b", question.strip().lower())
+    if match is None or match.group(1) in _NOT_DEED:
+        return set()
+    verb = match.group(1)
+    return set(terms(f"{verb} {_IRREGULAR.get(verb, '')}"))
