@@ -10,6 +10,8 @@ _ABBREVIATIONS = frozenset(
 )
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9…])")
+# A line ending mid-sentence (a word or comma, one newline) before a lowercase word.
+_RUNS_ON = re.compile(r"[\w,;]\n[a-z]$")
 _LOOKBACK = 40  # longer than any abbreviation or run of initials
 
 
@@ -20,16 +22,28 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     sentences at terminal punctuation that is not an abbreviation such as "U.S." or "Mr.".
     """
     spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        start = line.start()
-        for boundary in _BOUNDARY.finditer(line.group()):
-            end = line.start() + boundary.end()
-            if _is_abbreviation(text, line.start() + boundary.start()):
+    for first, last in _lines(text):
+        start = first
+        for boundary in _BOUNDARY.finditer(text, first, last):
+            end = boundary.end()
+            if _is_abbreviation(text, boundary.start()):
                 continue
             _append_trimmed(spans, text, start, end)
             start = end
-        _append_trimmed(spans, text, start, line.end())
+        _append_trimmed(spans, text, start, last)
     return [(s + offset, e + offset) for s, e in spans]
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """Spans of the text's lines, a hard-wrapped sentence's lines joined: a line running on
+    to the next ("... the 2005 film of\nthe novel") without terminal punctuation."""
+    lines: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        if lines and _RUNS_ON.search(text, lines[-1][0], line.start() + 1):
+            lines[-1] = (lines[-1][0], line.end())
+        else:
+            lines.append(line.span())
+    return lines
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:

@@ -30,6 +30,11 @@ def test_two_short_sentences_are_split():
         ("Growth was 5.5 percent. Prices fell.", ["Growth was 5.5 percent.", "Prices fell."]),
         ("See e.g. the report. It is long.", ["See e.g. the report.", "It is long."]),
         ("Headline\nBody one. Body two.", ["Headline", "Body one.", "Body two."]),
+        # A hard-wrapped sentence is one sentence (a line running on to a lowercase word).
+        (
+            "Allies met in\nthe capital, and\nthey talked.\nThey left.",
+            ["Allies met in\nthe capital, and\nthey talked.", "They left."],
+        ),
         ("  padded sentence.   Next one.  ", ["padded sentence.", "Next one."]),
         ("", []),
     ],
