@@ -48,6 +48,13 @@ def table(report: dict) -> str:
         values = [report["systems"][n]["summary"].get(key) for n in names]
         if any(values):
             lines.append(f"| {label} | " + " | ".join(cell(v) if v else "—" for v in values) + " |")
+    elsewhere = [report["systems"][n]["summary"].get("answered_elsewhere", {}) for n in names]
+    if any(e.get("n") for e in elsewhere):  # a distractor stated the known answer, quoted
+        lines.append(
+            "| unanswerable in the seeds, answered truly from added articles (not in abstention) | "
+            + " | ".join(", ".join(e.get("ids", [])) or "—" for e in elsewhere)
+            + " |"
+        )
     crag = [f"{report['systems'][n]['summary']['crag_score']:.3f}" for n in names]
     lines.append("| CRAG score (accuracy − hallucination) | " + " | ".join(crag) + " |")
     for key, label in RETRIEVAL:

@@ -19,6 +19,9 @@ class Item:
     follow_up: bool = False
     topic_switch: bool = False
     expect: str | None = None
+    # What the world knows for a question the seeds can't answer ("Canberra"): an added
+    # article may state it, and quoting it then is a right answer, not a failure to abstain.
+    world_facts: list[list[str]] = field(default_factory=list)
     kind: str = "turn"  # who / what / when / where / why / how_many / yes_no, as labelled
     conversation: str | None = None
     turn: int = 0
@@ -51,6 +54,7 @@ def _item(item_id: str, row: dict, conversation: str | None, turn: int, tags: li
         follow_up=bool(row.get("follow_up")),
         topic_switch=bool(row.get("topic_switch")),
         expect=row.get("expect"),
+        world_facts=row.get("world_facts", []),
         kind=row.get("type", "turn"),
         conversation=conversation,
         turn=turn,
@@ -92,6 +96,13 @@ def score_answer(item: Item, answer: dict, articles: dict[str, str]) -> dict:
     facts_ok = all(fact_present(f, answer["text"]) for f in item.facts)
     gold_cited = any(doc in item.gold for doc in cited)
     correct = item.answerable and not abstained and facts_ok and gold_cited
+    # Unanswerable from the seeds, but an added article quoted states the known answer.
+    elsewhere = bool(
+        not item.answerable
+        and not abstained
+        and item.world_facts
+        and all(fact_present(f, quotes) for f in item.world_facts)
+    )
     both = None
     if item.expect == "both":
         both = all(
@@ -104,7 +115,8 @@ def score_answer(item: Item, answer: dict, articles: dict[str, str]) -> dict:
         "answerable": item.answerable,
         "abstained": abstained,
         "correct": correct,
-        "hallucinated": not abstained and not correct,
+        "hallucinated": not abstained and not correct and not elsewhere,
+        "answered_elsewhere": elsewhere,
         "fact_recall": fact_recall(item.facts, answer["text"]) if item.answerable else None,
         "facts_in_quotes": all(fact_present(f, quotes) for f in item.facts),
         "cited": cited,
@@ -148,7 +160,9 @@ def breakdown(rows: list[dict]) -> dict[str, dict]:
     for name in sorted({g for r in rows for g in groups(r)}):
         members = [r for r in rows if name in groups(r)]
         answerable = [r for r in members if r["answerable"]]
-        unanswerable = [r for r in members if not r["answerable"]]
+        unanswerable = [
+            r for r in members if not r["answerable"] and not r.get("answered_elsewhere")
+        ]
         out[name] = {
             "accuracy": rate(sum(r["correct"] for r in answerable), len(answerable)),
             "abstention": rate(sum(r["abstained"] for r in unanswerable), len(unanswerable)),
@@ -161,7 +175,8 @@ def breakdown(rows: list[dict]) -> dict[str, dict]:
 def summarize(rows: list[dict], latencies: list[float]) -> dict:
     """Totals over scored questions; each rate carries its raw counts."""
     answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
+    elsewhere = [r for r in rows if r.get("answered_elsewhere")]
+    unanswerable = [r for r in rows if not r["answerable"] and not r.get("answered_elsewhere")]
     abstained = [r for r in rows if r["abstained"]]
     answered = [r for r in rows if not r["abstained"]]
     answered_ok = [r for r in answerable if not r["abstained"]]
@@ -179,6 +194,7 @@ def summarize(rows: list[dict], latencies: list[float]) -> dict:
         },
         "false_abstention": rate(sum(r["abstained"] for r in answerable), len(answerable)),
         "abstention_recall": rate(sum(r["abstained"] for r in unanswerable), len(unanswerable)),
+        "answered_elsewhere": {"n": len(elsewhere), "ids": [r["id"] for r in elsewhere]},
         "abstention_precision": rate(sum(not r["answerable"] for r in abstained), len(abstained)),
         "citation_precision": rate(sum(r["cited_gold"] for r in answered_ok), n_cit),
         "citation_verbatim": rate(

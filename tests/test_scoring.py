@@ -104,3 +104,21 @@ def test_the_eval_set_has_the_required_shape():
     assert len({t.id for t in turns}) == len(turns)
     for t in turns:
         assert not t.answerable or (t.facts and t.gold), t.id
+
+
+def test_the_known_answer_quoted_from_an_added_article_is_not_a_failure_to_abstain():
+    capital = Item(
+        "q3", "What's the capital of Australia?", False, [], [], world_facts=[["Canberra"]]
+    )
+    articles = {"x": "He lives near the Australian capital Canberra."}
+    quoted = answer("... Canberra [1]", [citation("x", articles["x"])])
+    row = score_answer(capital, quoted, articles)
+    assert row["answered_elsewhere"] and not row["hallucinated"]
+    wrong = score_answer(capital, answer("Sydney [1]", [citation("x", "He lives")]), articles)
+    assert not wrong["answered_elsewhere"] and wrong["hallucinated"]
+    unquoted = score_answer(capital, answer("Canberra [1]", [citation("x", "He lives")]), articles)
+    assert not unquoted["answered_elsewhere"]  # the fact must be in what is quoted
+    rows = [row, score_answer(NOPE, answer("x [1]", [citation("b", "Kirby")]), ARTICLES)]
+    summary = summarize(rows, [])
+    assert summary["abstention_recall"] == {"n": 0, "of": 1, "rate": 0.0}  # q3 left out
+    assert summary["answered_elsewhere"] == {"n": 1, "ids": ["q3"]}
