@@ -254,3 +254,26 @@ def test_who_did_it_asks_for_the_doer_of_the_stated_deed():
     carried = asked_deed("Who carried Kirby's comments?")  # a reporting verb: any report
     assert states_deed(carried, "Kirby spoke, as reported by RBK-Ukraine.")
     assert asked_deed("Who is the US Ambassador to NATO?") == set()
+
+
+def test_how_or_what_did_they_do_asks_about_an_action_the_articles_must_tell_of():
+    from rag.answer.questions import asked_action
+
+    assert asked_action("How did the Verkhovna Rada vote on the Victory Plan?") == {"vote"}
+    assert asked_action("Which weapons systems did the US send?") == {"send", "sent"}
+    # Saying, deciding, doing in general: any statement of theirs may answer.
+    assert asked_action("What did all 32 allies agree on at the summit?") == set()
+    assert asked_action("How does the White House describe the stakes?") == set()
+    assert asked_action("What did the White House do instead?") == set()
+    assert asked_action("Who is the US Ambassador to NATO?") == set()
+
+
+def test_an_action_is_told_of_beside_a_name_the_question_gives():
+    from rag.answer.extractive import mentioned
+
+    names = [("verkhovna", "rada"), ("victori", "plan")]
+    rada = "The Verkhovna Rada voted for the plan."
+    square = "Crowds in Victory Square protested; lawmakers plan a vote."
+    assert mentioned({"vote"}, names, [rada])
+    assert not mentioned({"vote"}, names, [square])  # "Victory Square", then "plan"
+    assert not mentioned({"vote"}, names, ["Zelensky presented the Victory Plan."])

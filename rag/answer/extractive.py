@@ -14,6 +14,7 @@ from rag.answer.questions import (
     PEOPLE_ASKED,
     PLACE_ASKED,
     answer_kind_words,
+    asked_action,
     asked_deed,
     asked_event,
     asked_names,
@@ -220,13 +221,17 @@ class ExtractiveAnswerer:
         history = history or []
         # A follow-up's "it" stands for what the last answer named: its words count as asked.
         named = referent(history) if query != question else ""
+        names = asked_names(question, named)
+        # An answer comes from an article about what the question names.
+        about = articles_about(names, self.keywords) if names else None
+        action = asked_action(question)
+        if action and not mentioned(action, names, [p.chunk.text for p in passages]):
+            return abstention(query, passages)  # "How did the Rada vote?": no article tells
         candidates = self.candidates(question, query, passages, named)
         if query != question and wants_more(question):  # "What else ...?": something new
             said = last_said(history, "assistant")
             candidates = demote_repeats(promote_continuations(candidates, said), said)
-        names = asked_names(question, named)
-        if names:  # an answer comes from an article about what the question names
-            about = articles_about(names, self.keywords)
+        if about is not None:
             candidates = demoted_unless(lambda c: c.passage.chunk.doc_id in about, candidates)
         speaker = asked_speaker(question, history)
         if speaker is not None:  # "What did Macron say?" is not answered by a word about him
@@ -318,6 +323,20 @@ def carried_weights(query: str, own: set[str]) -> dict[str, float]:
     return weights
 
 
+def mentioned(forms: set[str], names: list[tuple[str, ...]], texts: list[str]) -> bool:
+    """Whether a passage's text uses a form of the verb (a word sharing its first four letters:
+    "voted" for "vote", "decision" for "decide") beside one of the names the question gives:
+    a vote in an article on Romania's "Victory Square" is no vote on the Victory Plan."""
+    heads = {form[:4] for form in forms}
+    for text in texts:
+        words = terms(text)
+        if any(word[:4] in heads for word in words) and (
+            not names or any(in_a_row(name, words) for name in names)
+        ):
+            return True
+    return False
+
+
 def states_deed(deed: set[str], text: str) -> bool:
     """Whether the text states the asked deed: a form of its verb, sharing its first four
     letters ("heads" for "head", "application" for "apply"), or any reporting verb for a
@@ -341,6 +360,13 @@ def articles_about(names: list[tuple[str, ...]], keywords: KeywordIndex) -> set[
         for doc_id in using or ():
             tally[doc_id] = tally.get(doc_id, 0) + 1
     return {doc_id for doc_id, n in tally.items() if 2 * n >= len(names)}
+
+
+def in_a_row(words: tuple[str, ...], text_terms: list[str]) -> bool:
+    """Whether the terms hold the words one after the other ("Victory Plan", not "Victory
+    Square ... plan")."""
+    n = len(words)
+    return any(tuple(text_terms[i : i + n]) == words for i in range(len(text_terms) - n + 1))
 
 
 def withheld(candidates: list[Candidate], asked: set[str]) -> bool:

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from rag.conversation import last_said, names_in
-from rag.terms import terms
+from rag.terms import STOPWORDS, terms
 
 _NAMED = re.compile(
     r"\b(which|what) (?:[a-z]+ )?(outlet|agency|newspaper|publication|network|broadcaster|"
@@ -217,30 +217,81 @@ _LIGHT_VERBS = frozenset(
     begin begins began begun end ends ended go goes went come comes came supposed expected due
     scheduled planned set held""".split()
 )
+_NOT_VERB = STOPWORDS | frozenset(
+    "all next last first new former current upcoming previous senior top".split()
+)
+_ACTION_QUESTION = re.compile(
+    r"^(?:how|what|which(?: [a-z]+){0,2}) (?:did|does|do|will|would|can|could|should|has|have|"
+    r"had) ",
+    re.IGNORECASE,
+)
+# Verbs of saying, deciding, thinking, wanting and doing in general: what answers them is any
+# statement of the subject's, in words of its own ("What did the allies agree on?" is answered
+# by "all 32 Allies affirmed ...", "How does the White House describe ...?" by what it said).
+_VAGUE_VERBS = frozenset(
+    """do make want think say tell happen go come get give take have be need mean know see plan
+    expect aim try use work put describe call characterize position positioned stand view
+    regard feel consider believe hope intend seek offer hold held agree decide announce declare
+    promise pledge confirm warn argue claim insist suggest propose recommend ask urge""".split()
+)
+# Endings of plurals and nouns, not of a verb's base form: "allies", "administration".
+_NOUN_ENDING = re.compile(r"(?:[^s]s|s'|tion|ment|ship|ence|ance|ity|ism|ers|ors|ess)$")
 _DETERMINER = frozenset("the a an its his her their this these those our your my".split())
 
 
-def asked_event(question: str) -> set[str]:
-    """What "When did Ukraine formally apply ...?" asks the time of, as terms: the verb (or the
-    event noun: "When was the summit?") with its object ("publish its report"); empty for other
-    forms of question."""
+def asked_verb(question: str) -> tuple[str, str | None] | None:
+    """The verb of "When did Ukraine formally apply ...?", "How did the Rada vote ...?" (or the
+    event noun: "When was the summit?"), with the object noun it takes ("publish its report"):
+    the first lowercase word after the subject that is no adverb, plural or noun by its
+    ending. None for other forms of question."""
     match = _AUX_QUESTION.match(question.strip())
     if match is None:
-        return set()
+        return None
     words = re.findall(r"[\w’'-]+", match.group("rest"))
-    verb, at = None, len(words)
     for i, word in enumerate(words):
-        if i and word.lower() in _BOUNDARY:
-            at = i
-            break
-        if word.islower() and not adverb(word):  # "Ukraine formally apply": apply
-            verb = word
-    if verb is None or verb in _LIGHT_VERBS:  # "When is it supposed to happen?": any event
+        low = word.lower()
+        if i and low in _BOUNDARY:
+            return None
+        if low in _VAGUE_VERBS and i:  # "did Zelensky tell", "did the White House do"
+            return low, None
+        if not word.islower() or low in _NOT_VERB or low[0].isdigit():
+            continue  # "Ukraine", "the", "all 32", "the next meeting"
+        if adverb(low) or _NOUN_ENDING.search(low):
+            continue  # "formally", "allies", "administration", "ministers'"
+        after = words[i + 1 : i + 3]
+        obj = after[1] if len(after) == 2 and after[0].lower() in _DETERMINER else None
+        return low, obj
+    return None
+
+
+def asked_event(question: str) -> set[str]:
+    """What "When did Ukraine formally apply ...?" asks the time of, as terms: the verb with
+    its object ("publish its report"); empty when the verb only says an event is on ("When is
+    it supposed to happen?") or the question has another form."""
+    verb = asked_verb(question)
+    if verb is None or verb[0] in _LIGHT_VERBS:
         return set()
-    event = [verb]
-    if at + 1 < len(words) and words[at].lower() in _DETERMINER:
-        event.append(words[at + 1])  # "publish its report"
-    return set(terms(" ".join(event)))
+    return set(terms(" ".join(w for w in verb if w)))
+
+
+def asked_action(question: str) -> set[str]:
+    """The forms of the action "How did the Rada vote ...?", "What did NATO decide ...?" asks
+    about ("vote", "voted"; "send", "sent"), to be found in the articles; empty when the verb
+    says little by itself (do, want, say, describe, consider: any statement may answer) or
+    the question has another form."""
+    if not _ACTION_QUESTION.match(question.strip()):
+        return set()
+    verb = asked_verb(question)
+    if verb is None or verb[0] in _VAGUE_VERBS:
+        return set()
+    return verb_forms(verb[0])
+
+
+def verb_forms(verb: str) -> set[str]:
+    """A verb's terms with its irregular forms: "send" → send, sent; "wrote" → write, ..."""
+    forms = {verb, *_IRREGULAR.get(verb, "").split()}
+    forms |= {past for past, others in _IRREGULAR.items() if verb in others.split()}
+    return set(terms(" ".join(forms)))
 
 
 def adverb(word: str) -> bool:
