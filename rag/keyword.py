@@ -28,6 +28,7 @@ from rag.terms import terms
 
 K1 = 1.5
 B = 0.75
+USING_CACHE = 4096  # terms whose articles are remembered per index
 MAX_SEGMENTS = 8
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -156,6 +157,7 @@ class KeywordIndex:
         self.segments = segments or []
         self.deleted = deleted or [np.zeros(len(s), dtype=bool) for s in self.segments]
         self.articles = articles or {}  # doc id -> key of the version indexed
+        self._articles_using: dict[str, frozenset[str]] = {}
         self._size = sum(len(s) - int(d.sum()) for s, d in zip(self.segments, self.deleted))
         total = sum(
             int(np.asarray(s.lengths)[~d].sum()) for s, d in zip(self.segments, self.deleted)
@@ -190,13 +192,19 @@ class KeywordIndex:
             df += len(rows) - int(dead[rows].sum()) if len(rows) else 0
         return df
 
-    def articles_using(self, term: str) -> set[str]:
-        """The ids of the live articles with a chunk that uses ``term``."""
-        found: set[str] = set()
-        for seg, dead in zip(self.segments, self.deleted):
-            rows, _ = seg.postings(term)
-            if len(rows):
-                found.update(str(d) for d in seg.docs[rows[~dead[rows]]])
+    def articles_using(self, term: str) -> frozenset[str]:
+        """The ids of the live articles with a chunk that uses ``term``; remembered (the index
+        never changes), as questions name the same few things again and again."""
+        found = self._articles_using.get(term)
+        if found is None:
+            docs: set[str] = set()
+            for seg, dead in zip(self.segments, self.deleted):
+                rows, _ = seg.postings(term)
+                if len(rows):
+                    docs.update(str(d) for d in seg.docs[rows[~dead[rows]]])
+            found = frozenset(docs)
+            if len(self._articles_using) < USING_CACHE:
+                self._articles_using[term] = found
         return found
 
     def idf(self, term: str) -> float:

@@ -254,3 +254,14 @@ def test_equal_scores_rank_the_later_indexed_chunk_first():
     index = index.updated(add=[ArticleChunks("d", "h", [("d#0", same)])])  # a second segment
     assert [cid for cid, _ in index.search("ministers Brussels", 4)] == ["d#0", "c#0", "b#0", "a#0"]
     assert index.search("ministers Brussels", 1)[0][0] == "d#0"
+
+
+def test_articles_using_a_term_are_the_live_ones():
+    index = KeywordIndex.build(
+        [("a#0", "NATO allies met."), ("b#0", "NATO and the EU."), ("c#0", "Rain.")]
+    )
+    assert index.articles_using("nato") == {"a", "b"}
+    assert index.articles_using("nato") == {"a", "b"}  # remembered, same answer
+    later = index.updated(remove=["a"])
+    assert later.articles_using("nato") == {"b"}  # a new index does not see the old's memory
+    assert index.articles_using("absent") == set()

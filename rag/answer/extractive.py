@@ -355,7 +355,7 @@ def articles_about(names: list[tuple[str, ...]], keywords: KeywordIndex) -> set[
     for name in names:
         using = None
         for word in name:
-            forms = set().union(*(keywords.articles_using(word + end) for end in _DEMONYM))
+            forms = frozenset().union(*(keywords.articles_using(word + end) for end in _DEMONYM))
             using = forms if using is None else using & forms
         for doc_id in using or ():
             tally[doc_id] = tally.get(doc_id, 0) + 1
