@@ -324,28 +324,28 @@ def carried_weights(query: str, own: set[str]) -> dict[str, float]:
 
 
 def mentioned(forms: set[str], names: list[tuple[str, ...]], texts: list[str]) -> bool:
-    """Whether a passage's text uses a form of the verb (a word sharing its first four letters:
-    "voted" for "vote", "decision" for "decide") beside one of the names the question gives:
-    a vote in an article on Romania's "Victory Square" is no vote on the Victory Plan."""
-    heads = {form[:4] for form in forms}
+    """Whether a passage's text uses a form of the verb beside one of the names the question
+    gives: a vote in an article on Romania's "Victory Square" is no vote on the Victory Plan."""
     for text in texts:
         words = terms(text)
-        if any(word[:4] in heads for word in words) and (
-            not names or any(in_a_row(name, words) for name in names)
-        ):
+        if uses_verb(forms, words) and (not names or any(in_a_row(n, words) for n in names)):
             return True
     return False
 
 
 def states_deed(deed: set[str], text: str) -> bool:
-    """Whether the text states the asked deed: a form of its verb, sharing its first four
-    letters ("heads" for "head", "application" for "apply"), or any reporting verb for a
-    reporting one ("Who carried ...?" answered by "as reported by RBK-Ukraine")."""
+    """Whether the text states the asked deed, or any report for a reporting one ("Who
+    carried ...?" answered by "as reported by RBK-Ukraine")."""
     if deed & _REPORTING and _REPORTED.search(text):
         return True
-    return any(
-        word[:4] == verb[:4] for word in term_set(text) for verb in deed if len(word) > 3
-    ) or bool(deed & term_set(text))
+    return uses_verb(deed, term_set(text))
+
+
+def uses_verb(forms: set[str], words) -> bool:
+    """Whether a word is a form of the verb: one of ``forms`` or a word sharing its first four
+    letters ("voted" for "vote", "heads" for "head", "application" for "apply")."""
+    heads = {form[:4] for form in forms}
+    return any(word in forms or (len(word) > 3 and word[:4] in heads) for word in words)
 
 
 def articles_about(names: list[tuple[str, ...]], keywords: KeywordIndex) -> set[str]:

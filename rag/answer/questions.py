@@ -29,7 +29,6 @@ PEOPLE_ASKED = re.compile(
     re.I,
 )
 
-
 DAY_ASKED = re.compile(r"\b(?:what|which) (?:exact |precise )?(?:day|date)\b", re.I)
 
 # "In which country?": the kind of answer wanted, a word the answer itself won't contain.
@@ -335,5 +334,4 @@ def asked_deed(question: str) -> set[str]:
     match = re.match(r"who (?:has |have |had )?([a-z]+)\b", question.strip().lower())
     if match is None or match.group(1) in _NOT_DEED:
         return set()
-    verb = match.group(1)
-    return set(terms(f"{verb} {_IRREGULAR.get(verb, '')}"))
+    return verb_forms(match.group(1))
