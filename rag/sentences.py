@@ -11,7 +11,7 @@ _ABBREVIATIONS = frozenset(
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9…])")
 # A line ending mid-sentence (a word or comma, one newline) before a lowercase word.
-_RUNS_ON = re.compile(r"[\w,;]\n[a-z]$")
+_RUNS_ON = re.compile(r"[\w,;]\n[a-z]")
 _LOOKBACK = 40  # longer than any abbreviation or run of initials
 
 
@@ -39,7 +39,9 @@ def _lines(text: str) -> list[tuple[int, int]]:
     to the next ("... the 2005 film of\nthe novel") without terminal punctuation."""
     lines: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
-        if lines and _RUNS_ON.search(text, lines[-1][0], line.start() + 1):
+        # Only the two characters around the newline are read: a long wrapped paragraph
+        # stays linear (searching the joined lines again for each new one was quadratic).
+        if lines and _RUNS_ON.match(text, line.start() - 2):
             lines[-1] = (lines[-1][0], line.end())
         else:
             lines.append(line.span())

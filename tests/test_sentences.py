@@ -63,3 +63,9 @@ def test_seed_spans_round_trip_in_order(path):
     # Nothing but whitespace falls between sentences.
     covered = "".join(text[s:e] for s, e in spans)
     assert "".join(covered.split()) == "".join(text.split())
+
+
+def test_a_long_hard_wrapped_paragraph_is_one_sentence():
+    # 50,000 wrapped lines with no full stop (each line once read again per new line hung here).
+    text = "allies met and talked on\n" * 50_000
+    assert split_sentences(text) == [(0, len(text) - 1)]
