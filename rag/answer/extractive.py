@@ -351,13 +351,13 @@ def uses_verb(forms: set[str], words) -> bool:
 def articles_about(names: list[tuple[str, ...]], keywords: KeywordIndex) -> set[str]:
     """The articles that use at least half of the names, a name counting where every word of
     it is used ("Australian" counts for Australia, "Ukrainian" for Ukraine)."""
+
+    def using(word: str) -> frozenset[str]:
+        return frozenset().union(*(keywords.articles_using(word + end) for end in _DEMONYM))
+
     tally: dict[str, int] = {}
     for name in names:
-        using = None
-        for word in name:
-            forms = frozenset().union(*(keywords.articles_using(word + end) for end in _DEMONYM))
-            using = forms if using is None else using & forms
-        for doc_id in using or ():
+        for doc_id in frozenset.intersection(*map(using, name)):
             tally[doc_id] = tally.get(doc_id, 0) + 1
     return {doc_id for doc_id, n in tally.items() if 2 * n >= len(names)}
 

@@ -201,8 +201,8 @@ def named_role(question: str) -> str | None:
 
 
 _AUX_QUESTION = re.compile(
-    r"^(?:when|where|why|how|what|which(?: [a-z]+){0,2}) (?:did|does|do|will|would|can|could|"
-    r"should|has|have|had|was|were|is|are) (?P<rest>[^?]+)",
+    r"^(?P<wh>when|where|why|how|what|which(?: [a-z]+){0,2}) (?P<aux>did|does|do|will|would|"
+    r"can|could|should|has|have|had|was|were|is|are) (?P<rest>[^?]+)",
     re.IGNORECASE,
 )
 _BOUNDARY = frozenset(
@@ -218,11 +218,6 @@ _LIGHT_VERBS = frozenset(
 )
 _NOT_VERB = STOPWORDS | frozenset(
     "all next last first new former current upcoming previous senior top".split()
-)
-_ACTION_QUESTION = re.compile(
-    r"^(?:how|what|which(?: [a-z]+){0,2}) (?:did|does|do|will|would|can|could|should|has|have|"
-    r"had) ",
-    re.IGNORECASE,
 )
 # Verbs of saying, deciding, thinking, wanting and doing in general: what answers them is any
 # statement of the subject's, in words of its own ("What did the allies agree on?" is answered
@@ -274,11 +269,16 @@ def asked_event(question: str) -> set[str]:
 
 
 def asked_action(question: str) -> set[str]:
-    """The forms of the action "How did the Rada vote ...?", "What did NATO decide ...?" asks
-    about ("vote", "voted"; "send", "sent"), to be found in the articles; empty when the verb
-    says little by itself (do, want, say, describe, consider: any statement may answer) or
-    the question has another form."""
-    if not _ACTION_QUESTION.match(question.strip()):
+    """The forms of the action "How did the Rada vote ...?", "Which weapons did the US send?"
+    asks about ("vote"; "send", "sent"), to be found in the articles; empty when the verb
+    says little by itself (do, say, decide, describe: any statement may answer) or the
+    question asks how, what or which with "is"/"was" or has another form."""
+    match = _AUX_QUESTION.match(question.strip())
+    if (
+        match is None
+        or match.group("wh").split()[0].lower() not in ("how", "what", "which")
+        or match.group("aux").lower() in ("was", "were", "is", "are")
+    ):
         return set()
     verb = asked_verb(question)
     if verb is None or verb[0] in _VAGUE_VERBS:
