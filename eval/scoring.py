@@ -154,15 +154,18 @@ def groups(row: dict) -> list[str]:
     return [f"type: {kind}"] * (kind != "turn") + [f"tag: {t}" for t in dict.fromkeys(row["tags"])]
 
 
+def should_abstain(row: dict) -> bool:
+    """Unanswerable from the seeds and not truly answered from an added article."""
+    return not row["answerable"] and not row.get("answered_elsewhere")
+
+
 def breakdown(rows: list[dict]) -> dict[str, dict]:
     """Per question type and tag: accuracy of the answerable, abstention of the rest."""
     out: dict[str, dict] = {}
     for name in sorted({g for r in rows for g in groups(r)}):
         members = [r for r in rows if name in groups(r)]
         answerable = [r for r in members if r["answerable"]]
-        unanswerable = [
-            r for r in members if not r["answerable"] and not r.get("answered_elsewhere")
-        ]
+        unanswerable = [r for r in members if should_abstain(r)]
         out[name] = {
             "accuracy": rate(sum(r["correct"] for r in answerable), len(answerable)),
             "abstention": rate(sum(r["abstained"] for r in unanswerable), len(unanswerable)),
@@ -176,7 +179,7 @@ def summarize(rows: list[dict], latencies: list[float]) -> dict:
     """Totals over scored questions; each rate carries its raw counts."""
     answerable = [r for r in rows if r["answerable"]]
     elsewhere = [r for r in rows if r.get("answered_elsewhere")]
-    unanswerable = [r for r in rows if not r["answerable"] and not r.get("answered_elsewhere")]
+    unanswerable = [r for r in rows if should_abstain(r)]
     abstained = [r for r in rows if r["abstained"]]
     answered = [r for r in rows if not r["abstained"]]
     answered_ok = [r for r in answerable if not r["abstained"]]
