@@ -1,12 +1,16 @@
-"""`python -m eval` / `rag eval` / `make eval`: our pipeline beside the naive peer."""
+"""`python -m eval` / `rag eval` / `make eval`: dev and test splits and a public benchmark,
+our pipeline beside the naive peer."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from eval.report import breakdown_table, table, write
-from eval.run import MODES, OUT, QUESTIONS, corpus_with_distractors, evaluate
+from eval.report import breakdown_table, side_by_side, table, write
+from eval.run import MODES, OUT, SPLITS, corpus_with_distractors, evaluate
+from eval.squad import SQUAD, squad_corpus
+
+DROPS = ("accuracy", "abstention_recall", "false_abstention", "follow_up_accuracy")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,53 +18,64 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path("seeds"))
     parser.add_argument("--distractors", type=Path, help="folder of unrelated articles to add")
     parser.add_argument("--no-peer", action="store_true", help="skip the naive llama-index peer")
+    parser.add_argument("--all-modes", action="store_true", help="dev on every retrieval mode")
     parser.add_argument(
         "--answerer",
         choices=("extractive", "openai"),
         default="extractive",
-        help="openai: the model at OPENAI_BASE_URL / OPENAI_API_KEY (RAG_LLM_MODEL), "
-        "on the default retrieval mode only",
+        help="openai: the model at OPENAI_BASE_URL / OPENAI_API_KEY (RAG_LLM_MODEL)",
     )
-    parser.add_argument(
-        "--questions", type=Path, default=QUESTIONS, help="eval set (default eval/questions.jsonl)"
-    )
+    parser.add_argument("--splits", default="dev,test,squad", help="comma-separated subset")
+    parser.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD 2.0 JSON benchmark")
     args = parser.parse_args(argv)
 
     from rag import Settings
 
     default = Settings().retrieval
-    modes = MODES if args.answerer == "extractive" else (default,)
-    report = evaluate(
-        args.corpus,
-        OUT / "index",
-        peer=not args.no_peer,
-        modes=modes,
-        answerer=args.answerer,
-        questions=args.questions,
-    )
-    print(table(report))
-    if report["default"] in report["systems"]:
-        print("\n" + breakdown_table(report, report["default"]))
+    wanted = [s.strip() for s in args.splits.split(",") if s.strip()]
+    reports: dict[str, dict] = {}
+    for split in wanted:
+        if split == "squad":
+            if not args.squad.is_file():
+                print(f"skipping squad: {args.squad} not found")
+                continue
+            corpus, rows = squad_corpus(args.squad, OUT / "squad")
+            reports[split] = evaluate(
+                corpus, OUT / "index-squad", not args.no_peer, (default,), args.answerer, rows
+            )
+            continue
+        modes = MODES if args.all_modes and split == "dev" else (default,)
+        reports[split] = evaluate(
+            args.corpus,
+            OUT / "index",
+            peer=not args.no_peer,
+            modes=modes,
+            answerer=args.answerer,
+            questions=SPLITS[split],
+        )
+    print(side_by_side(reports))
+    for split, report in reports.items():
+        if args.all_modes and split == "dev":
+            print(f"\n## {split}, every retrieval mode\n\n" + table(report))
+        ours = next(iter(report["systems"]))
+        print(f"\n## Where it falls short: {split}\n\n" + breakdown_table(report, ours))
     if args.distractors:
         corpus = corpus_with_distractors(args.corpus, args.distractors, OUT / "corpus-distractors")
-        noisy = evaluate(
-            corpus,
-            OUT / "index-distractors",
-            peer=False,
-            modes=(default,),
-            answerer=args.answerer,
-            questions=args.questions,
-        )
-        report["distractors"] = noisy
-        print(f"\nWith {noisy['articles'] - report['articles']} distractor articles added:")
-        print(table(noisy))
-        ours = next(iter(noisy["systems"]))
-        for key in ("accuracy", "abstention_recall", "false_abstention"):
-            before = report["systems"][ours]["summary"][key]["rate"]
-            after = noisy["systems"][ours]["summary"][key]["rate"]
-            print(f"{key}: {before:.3f} -> {after:.3f} ({100 * (after - before):+.1f} points)")
-    name = "report" if args.answerer == "extractive" else f"report-{args.answerer}"
-    print(f"\nreport: {write(report, OUT, name)}")
+        for split in (s for s in wanted if s in SPLITS):
+            noisy = evaluate(
+                corpus, OUT / "index-distractors", False, (default,), args.answerer, SPLITS[split]
+            )
+            reports[split]["distractors"] = noisy
+            added = noisy["articles"] - reports[split]["articles"]
+            print(f"\n## {split} with {added} distractor articles added\n\n" + table(noisy))
+            ours = next(iter(noisy["systems"]))
+            for key in DROPS:
+                before = reports[split]["systems"][ours]["summary"][key]["rate"]
+                after = noisy["systems"][ours]["summary"][key]["rate"]
+                print(f"{key}: {before:.3f} -> {after:.3f} ({100 * (after - before):+.1f} points)")
+    suffix = "" if args.answerer == "extractive" else f"-{args.answerer}"
+    for split, report in reports.items():
+        print(f"report: {write(report, OUT, f'report-{split}{suffix}')}")
     return 0
 
 

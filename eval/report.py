@@ -69,6 +69,33 @@ def table(report: dict) -> str:
     return "\n".join(lines)
 
 
+SIDE_BY_SIDE = (
+    ("accuracy", "answer accuracy"),
+    ("false_abstention", "false abstention"),
+    ("abstention_recall", "abstention recall"),
+    ("right_or_abstained", "right answer or right abstention"),
+    ("follow_up_accuracy", "follow-up accuracy"),
+    ("citation_precision", "citation precision"),
+    ("citation_verbatim", "quotes verbatim"),
+    ("hallucination", "hallucination rate"),
+)
+
+
+def side_by_side(reports: dict[str, dict]) -> str:
+    """One table over the splits (dev, test, a benchmark): our default system and the peer."""
+    columns = [(split, name) for split, r in reports.items() for name in list(r["systems"])[:2]]
+    first = {split: next(iter(r["systems"])) for split, r in reports.items()}
+    head = [f"{split}: {'ours' if name == first[split] else name}" for split, name in columns]
+    lines = ["| metric | " + " | ".join(head) + " |", "|---" * (len(columns) + 1) + "|"]
+    for key, label in SIDE_BY_SIDE:
+        values = []
+        for split, name in columns:
+            value = reports[split]["systems"][name]["summary"].get(key)
+            values.append(cell(value) if value and value.get("of") else "—")
+        lines.append(f"| {label} | " + " | ".join(values) + " |")
+    return "\n".join(lines)
+
+
 def breakdown_table(report: dict, system: str) -> str:
     """Where ``system`` falls short: accuracy and abstention per question type and tag."""
     from eval.scoring import breakdown

@@ -17,12 +17,16 @@ from eval.scoring import (
 )
 
 EVAL_DIR = Path(__file__).parent
-QUESTIONS = EVAL_DIR / "questions.jsonl"
+QUESTIONS = EVAL_DIR / "dev" / "questions.jsonl"
+# The frozen split: written apart from the answerer, never tuned on (eval/test/README.md).
+TEST_QUESTIONS = EVAL_DIR / "test" / "questions.jsonl"
+SPLITS = {"dev": QUESTIONS, "test": TEST_QUESTIONS}
 OUT = EVAL_DIR / "out"
 MODES = ("hybrid", "dense", "bm25")
 
 
 def read_questions(path: Path = QUESTIONS) -> list[dict]:
+    """The rows of a questions file (a split's path, or any file of that schema)."""
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
@@ -85,11 +89,12 @@ def evaluate(
     peer: bool = True,
     modes=MODES,
     answerer: str = "extractive",
-    questions: Path = QUESTIONS,
+    questions: Path | list[dict] = QUESTIONS,
 ) -> dict:
     from rag.corpus import load_corpus
 
-    conversations = load_items(read_questions(questions))
+    rows = questions if isinstance(questions, list) else read_questions(questions)
+    conversations = load_items(rows)
     articles = {a.id: a.text for a in load_corpus(corpus_dir).articles}
     from rag import Settings
 

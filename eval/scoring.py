@@ -61,7 +61,14 @@ def _item(item_id: str, row: dict, conversation: str | None, turn: int, tags: li
     )
 
 
-def fact_present(fact: list[str], text: str) -> bool:
+def fact_present(fact: list[str], text: str, normalized: bool = False) -> bool:
+    """Whether ``text`` holds one of the fact's spellings (case-insensitive; with
+    ``normalized``, after SQuAD's normalisation of both sides)."""
+    if normalized:
+        from eval.squad import normalize_answer
+
+        text = f" {normalize_answer(text)} "
+        return any(f" {normalize_answer(s)} " in text for s in fact)
     low = text.lower()
     return any(spelling.lower() in low for spelling in fact)
 
@@ -93,7 +100,8 @@ def score_answer(item: Item, answer: dict, articles: dict[str, str]) -> dict:
         for c in answer["citations"]
     ]
     abstained = bool(answer["abstained"])
-    facts_ok = all(fact_present(f, answer["text"]) for f in item.facts)
+    normalized = "squad" in item.tags
+    facts_ok = all(fact_present(f, answer["text"], normalized) for f in item.facts)
     gold_cited = any(doc in item.gold for doc in cited)
     correct = item.answerable and not abstained and facts_ok and gold_cited
     # Unanswerable from the seeds, but an added article quoted states the known answer.
@@ -215,6 +223,10 @@ def summarize(rows: list[dict], latencies: list[float]) -> dict:
         "disagreement_both": rate(sum(bool(r["both_versions"]) for r in both), len(both)),
     }
     summary["crag_score"] = accuracy["rate"] - hallucination["rate"]
+    summary["right_or_abstained"] = rate(
+        sum(r["correct"] for r in answerable) + sum(r["abstained"] for r in unanswerable),
+        len(answerable) + len(unanswerable),
+    )
     summary.update(marker_summary(rows))
     if latencies:
         ordered = sorted(latencies)
