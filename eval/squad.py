@@ -55,3 +55,19 @@ def squad_corpus(path: Path, out: Path) -> tuple[Path, list[dict]]:
                     }
                 )
     return corpus, rows
+
+
+def main() -> None:
+    """`python -m eval.squad [OUT]`: the benchmark as a corpus folder and a questions file,
+    for fitting (rag/answer/fit.py) on it as a dev set."""
+    import sys
+
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("eval/out/squad")
+    corpus, rows = squad_corpus(SQUAD, out)
+    path = out / "questions.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    print(f"{corpus} {path}")
+
+
+if __name__ == "__main__":
+    main()

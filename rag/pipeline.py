@@ -318,9 +318,12 @@ def default_answerer_factory(settings: Settings, embedder: Embedder | None = Non
     extractive answer when the model server fails.
     """
     from rag.answer.extractive import ExtractiveAnswerer
+    from rag.answer.features import SentenceVectors
+
+    vectors = embedder if isinstance(embedder, SentenceVectors) else None
 
     def extractive(keywords: KeywordIndex) -> Answerer:
-        return ExtractiveAnswerer(keywords, settings.abstain_threshold)
+        return ExtractiveAnswerer(keywords, vectors=vectors, threshold=settings.abstain_threshold)
 
     if settings.answerer_backend() == "extractive":
         return extractive
@@ -356,10 +359,13 @@ def _chat_client_for(llm_settings_json: str):
 
 
 def build_pipeline(settings: Settings | None = None, embedder: Embedder | None = None) -> Pipeline:
+    from rag.answer.features import SentenceVectors
+
     settings = settings or Settings()
     return Pipeline(
         settings=settings,
-        embedder=embedder or shared_embedder(settings),
+        # remembers the query vector retrieval made and each sentence's, for the answerer
+        embedder=SentenceVectors(embedder or shared_embedder(settings)),
         store=ChunkStore(open_collection(settings)),
         chunker=Chunker(settings.chunk_size, settings.chunk_overlap, minilm_tokens),
     )

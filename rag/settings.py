@@ -55,8 +55,9 @@ class Settings(BaseSettings):
     candidates: int = Field(default=20, ge=1, le=200)
     top_k: int = Field(default=5, ge=1, le=20)
     rrf_k: int = Field(default=60, ge=1)
-    # Answer confidence below which the bot abstains; calibrated by eval/calibrate.py.
-    abstain_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
+    # Answer probability below which the bot abstains; unset, the threshold fitted with the
+    # answerer's weights on the dev split (rag/answer/weights.json, rag/answer/fit.py).
+    abstain_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     max_question_chars: int = 2000
 
     # The web UI (`rag serve`): local-only unless told otherwise; optional login "user:password".

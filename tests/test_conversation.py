@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from conftest import seeded_pipeline
 
-from rag.answer.extractive import REPEAT_WEIGHT, demote_repeats
 from rag.conversation import entities, is_follow_up, referent, standalone_query, wants_more
 from rag.pipeline import articles_of, cited_chunks, next_chunks
 
@@ -70,18 +69,6 @@ def test_the_last_answers_articles_are_found_from_its_quotes(pipeline):
 def test_a_follow_up_keeps_the_cited_article_among_its_passages(pipeline):
     answer = pipeline.ask("What did she say?", HISTORY, top_k=1)
     assert "001_5e5283315bc32363" in {p.chunk.doc_id for p in answer.passages}
-
-
-def test_sentences_already_said_rank_below_new_ones(pipeline):
-    question = "What did she say about inviting Ukraine?"
-    passages = pipeline.retriever.retrieve(question, 5)
-    candidates = pipeline.answerer.candidates(question, question, passages)
-    first = candidates[0]
-    demoted = demote_repeats(candidates, f"{first.text} [1]")
-    again = next(c for c in demoted if c.text == first.text)
-    assert again.score == pytest.approx(first.score * REPEAT_WEIGHT)
-    assert [c.score for c in demoted] == sorted((c.score for c in demoted), reverse=True)
-    assert {c.text for c in demoted} == {c.text for c in candidates}
 
 
 def test_the_referent_is_the_first_name_the_last_answer_gave_that_was_not_asked_about():

@@ -9,9 +9,6 @@ import pytest
 from conftest import SEEDS, HashingEmbedder
 
 import rag
-from rag.answer.extractive import articles_about
-from rag.answer.questions import asked_names
-from rag.keyword import KeywordIndex
 
 UK_AID = """MPs back the aid target
 
@@ -39,29 +36,6 @@ def mixed(tmp_path_factory):
     )
     built.ingest()
     return built
-
-
-def test_the_names_a_question_gives_are_its_terms_without_the_kind_of_answer():
-    assert asked_names("What did NATO decide about Zelensky's Victory Plan?") == [
-        ("nato",),
-        ("zelenski",),
-        ("victori", "plan"),
-    ]
-    assert asked_names("In which country is Vilnius?") == [("vilnius",)]
-    assert asked_names("Where was it held?", named="Vilnius") == [("vilnius",)]
-
-
-def test_an_article_is_about_most_of_the_names_a_demonym_counting_for_its_country():
-    index = KeywordIndex.build(
-        [
-            ("nato#0", "NATO allies met in Vilnius to discuss Ukrainian membership."),
-            ("aid#0", "MPs backed spending 0.7% of GDP on foreign aid."),
-        ]
-    )
-    names = asked_names("What percentage of GDP did NATO members commit at Vilnius?")
-    assert articles_about(names, index) == {"nato"}  # two of three names; aid has one
-    assert articles_about(asked_names("Why does Ukraine want to join?"), index) == {"nato"}
-    assert articles_about(asked_names("What did MPs back?"), index) == {"aid"}
 
 
 def test_an_unrelated_article_does_not_answer_a_question_naming_what_it_never_mentions(mixed):

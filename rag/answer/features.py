@@ -1,0 +1,264 @@
+"""Every retrieved sentence as a candidate answer with general signals (word coverage,
+meaning, answer type, names and figures shared, neighbours), for fitted weights to combine."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answer.question import Question
+from rag.answer.spans import PATTERNS, new_spans
+from rag.keyword import KeywordIndex, bm25_idf
+from rag.retrieval import Passage
+from rag.sentences import split_sentences
+from rag.terms import term_set, terms
+
+# A sentence opening like this leans on the one before it ("He said ...", "This was ...").
+BACK_REFERENCE = re.compile(
+    r"^[\"“‘']?(this|that|these|those|he|she|they|his|her|their|however|such|the reason)\b",
+    re.IGNORECASE,
+)
+KINDS = ("number", "date", "reason", "place", "statement", "person", "manner", "yes_no", "other")
+FEATURES = (
+    "coverage",
+    "coverage_context",
+    "coverage_carried",
+    "coverage_best_share",
+    "missing_rarest",
+    "sentence_meaning",
+    "meaning_best_gap",
+    "passage_meaning",
+    "passage_rank",
+    "typed",
+    "untyped_kind",
+    "names_shared",
+    "names_in_article",
+    "figures_shared",
+    "back_reference",
+    "log_length",
+    "said_before",
+    "reason_cue",
+    "statement_cue",
+    "phrase_coverage",
+    "typed_near",
+    "coverage_rank",
+    "meaning_rank",
+    "question_length",
+    "follow_up",
+    "coverage_if_typed",
+    "coverage_if_untyped",
+    "meaning_if_typed",
+    "names_if_covered",
+    "carried_if_follow_up",
+    "modifier_conflicts",
+    "missing_if_covered",
+    *(f"kind_{k}" for k in KINDS),
+)
+UNTYPED = ("manner", "yes_no", "other")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    passage: Passage
+    start: int
+    end: int
+    text: str
+    before: str  # the sentence before it in its article, when retrieved ("" otherwise)
+    after: str  # the sentence after it, when retrieved
+    values: np.ndarray  # in the order of FEATURES
+    score: float = 0.0  # the fitted probability that it answers the question
+
+    @property
+    def doc_id(self) -> str:
+        return self.passage.chunk.doc_id
+
+    @property
+    def in_context(self) -> str:
+        return f"{self.before} {self.text}"
+
+
+class SentenceVectors:
+    """An embedder that remembers the vectors of sentences and single queries (bounded), so
+    the answerer reads the query vector retrieval computed and embeds a sentence once."""
+
+    def __init__(self, embedder, limit: int = 50_000):
+        self.embedder = embedder
+        self.limit = limit
+        self._known: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @property
+    def name(self) -> str:
+        return self.embedder.name
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """The Embedder interface: a single query is remembered, batches (ingest) are not."""
+        if len(texts) == 1:
+            return [self(texts)[0].tolist()]
+        return self.embedder.embed(texts)
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._known))
+        if missing:
+            for text, vector in zip(missing, self.embedder.embed(missing), strict=True):
+                self._known[text] = np.asarray(vector, dtype=np.float32)
+            while len(self._known) > self.limit:
+                self._known.popitem(last=False)
+        for t in texts:
+            self._known.move_to_end(t)
+        return np.stack([self._known[t] for t in texts]) if texts else np.zeros((0, 1))
+
+
+def passage_sentences(passages: list[Passage]) -> list[tuple[Passage, int, int, str]]:
+    """Each distinct sentence of the passages (in article order), with its best passage."""
+    found: dict[tuple[str, int], tuple[Passage, int, int, str]] = {}
+    for passage in passages:
+        chunk = passage.chunk
+        for start, end in split_sentences(chunk.text, offset=chunk.start):
+            key = (chunk.doc_id, start)
+            if key not in found or found[key][0].rank > passage.rank:
+                text = chunk.text[start - chunk.start : end - chunk.start]
+                found[key] = (passage, start, end, text)
+    return [found[k] for k in sorted(found)]
+
+
+def term_weights(q: Question, sentences: list[frozenset[str]], keywords: KeywordIndex):
+    """How much each question word counts: its rarity among the retrieved sentences, and its
+    corpus rarity a little (square root), so unrelated articles don't reorder the topic's."""
+    df: dict[str, int] = {}
+    for words in sentences:
+        for t in words:
+            df[t] = df.get(t, 0) + 1
+    n = len(sentences)
+
+    def weight(t: str) -> float:
+        return math.sqrt(keywords.idf(t)) * bm25_idf(n, df.get(t, 0))
+
+    return {t: weight(t) for t in q.focus}, {t: weight(t) for t in q.carried}
+
+
+def candidates(
+    q: Question,
+    passages: list[Passage],
+    keywords: KeywordIndex,
+    query_vector: np.ndarray | None,
+    vectors: SentenceVectors | None,
+) -> list[Candidate]:
+    """Every sentence of the passages with its feature values, in article order."""
+    rows = passage_sentences(passages)
+    if not rows:
+        return []
+    words = [term_set(text) for _, _, _, text in rows]
+    own, carried = term_weights(q, words, keywords)
+    own_total, carried_total = sum(own.values()) or 1.0, sum(carried.values()) or 1.0
+    if query_vector is not None and vectors is not None:
+        meaning = vectors([text for _, _, _, text in rows]) @ query_vector
+    else:
+        meaning = np.array([p.dense for p, _, _, _ in rows])
+    article_words: dict[str, set[str]] = {}
+    for (p, _, _, _), w in zip(rows, words, strict=True):
+        article_words.setdefault(p.chunk.doc_id, set()).update(w)
+    coverage = [sum(own[t] for t in own.keys() & w) / own_total for w in words]
+    best_cov, best_meaning = max(coverage) or 1.0, float(meaning.max())
+    coverage_rank = _ranks(coverage)
+    meaning_rank = _ranks(list(meaning))
+    pairs = _pairs(terms(q.text))
+    asked = q.focus | frozenset(terms(" ".join(" ".join(n) for n in q.names)))
+    out = []
+    for i, (passage, start, end, text) in enumerate(rows):
+        doc = passage.chunk.doc_id
+        before = rows[i - 1][3] if i and _adjacent(rows[i - 1], rows[i]) else ""
+        after = rows[i + 1][3] if i + 1 < len(rows) and _adjacent(rows[i], rows[i + 1]) else ""
+        context = words[i] | (words[i - 1] if before else frozenset())
+        missing = [own[t] for t in own.keys() - context]
+        typed = bool(new_spans(q.kind, text, asked)) if q.kind not in UNTYPED else False
+        values = [
+            coverage[i],
+            sum(own[t] for t in own.keys() & context) / own_total,
+            sum(carried[t] for t in carried.keys() & context) / carried_total if carried else 0,
+            coverage[i] / best_cov,
+            max(missing, default=0.0) / own_total,
+            float(meaning[i]),
+            float(meaning[i]) - best_meaning,
+            passage.dense,
+            1.0 / passage.rank,
+            float(typed),
+            float(q.kind in UNTYPED),
+            _share_of_names(q.names, context),
+            _share_of_names(q.names, article_words[doc]),
+            float(q.figures <= set(re.findall(r"\b\d+(?:[.,]\d+)?\b", f"{before} {text}"))),
+            float(bool(BACK_REFERENCE.search(text))),
+            math.log1p(len(words[i])),
+            float(any(text in s for s in q.said)),
+            float(bool(PATTERNS["reason"].search(text))),
+            float(bool(PATTERNS["statement"].search(text))),
+            _share_of_pairs(pairs, terms(text)),
+            float(typed and _near(new_spans(q.kind, text, asked), text, own.keys())),
+            1.0 / coverage_rank[i],
+            1.0 / meaning_rank[i],
+            math.log1p(len(own)),
+            float(bool(q.carried)),
+            coverage[i] * typed,
+            coverage[i] * (1 - typed) * (q.kind not in UNTYPED),
+            float(meaning[i]) * typed,
+            coverage[i] * _share_of_names(q.names, context),
+            (sum(carried[t] for t in carried.keys() & context) / carried_total) if carried else 0,
+            _conflicts(pairs, terms(text), q.focus),
+            coverage[i] * max(missing, default=0.0) / own_total,
+            *(float(q.kind == k) for k in KINDS),
+        ]
+        out.append(
+            Candidate(passage, start, end, text, before, after, np.array(values, dtype=float))
+        )
+    return out
+
+
+def _ranks(values: list[float]) -> list[int]:
+    order = sorted(range(len(values)), key=lambda i: -values[i])
+    ranks = [0] * len(values)
+    for r, i in enumerate(order, start=1):
+        ranks[i] = r
+    return ranks
+
+
+def _pairs(words: list[str]) -> set[tuple[str, str]]:
+    return set(zip(words, words[1:], strict=False))
+
+
+def _share_of_pairs(pairs: set[tuple[str, str]], words: list[str]) -> float:
+    """How many of the question's word pairs the sentence has side by side (a phrase match)."""
+    return len(pairs & _pairs(words)) / len(pairs) if pairs else 0.0
+
+
+def _conflicts(pairs: set[tuple[str, str]], words: list[str], asked: frozenset[str]) -> float:
+    """How many of the question's word pairs the sentence holds with the other word swapped
+    ("modern Europe" asked, "medieval Europe" written): the sentence tells of something else."""
+    held = _pairs(words)
+    swapped = 0
+    for a, b in pairs - held:
+        if (a in words) != (b in words):
+            kept = b if b in words else a
+            swapped += any(
+                (x == kept and y not in asked) if kept == a else (y == kept and x not in asked)
+                for x, y in held
+            )
+    return swapped / len(pairs) if pairs else 0.0
+
+
+def _near(found: list[tuple[int, int]], text: str, asked, reach: int = 60) -> bool:
+    """Whether a span of the asked kind stands within ``reach`` characters of a question word."""
+    anchors = [m.start() for m in re.finditer(r"[\w’'-]+", text) if set(terms(m.group())) & asked]
+    return any(abs(s - a) <= reach or abs(e - a) <= reach for s, e in found for a in anchors)
+
+
+def _adjacent(a: tuple, b: tuple) -> bool:
+    return a[0].chunk.doc_id == b[0].chunk.doc_id and 0 <= b[1] - a[2] <= 3
+
+
+def _share_of_names(names: tuple[tuple[str, ...], ...], words) -> float:
+    if not names:
+        return 1.0
+    return sum(all(t in words for t in name) for name in names) / len(names)

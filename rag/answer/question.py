@@ -1,0 +1,142 @@
+"""A question parsed once into what it asks for; every later step reads this value."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rag.terms import terms
+
+# What the question asks for, read off its opening words: the first pattern that matches
+# decides. One declared list, each with the kind of answer it asks for.
+KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        (
+            "number",
+            r"\bhow (many|much|long|far|big|old|large|often)\b|"
+            r"\bwhat (number|percentage|percent|share|amount|proportion)\b",
+        ),
+        (
+            "date",
+            r"^(when|what (date|day|month|year|time|century|decade))\b|"
+            r"\b(when|what (date|day|month|year|century|decade)|which (day|year|month))\b",
+        ),
+        (
+            "reason",
+            r"^why\b|\b(what|which) (is|was|were|are) the reasons?\b|\bfor what reason\b|"
+            r"\bwhy\b",
+        ),
+        (
+            "place",
+            r"^where\b|\b(which|what) (city|country|countries|capital|town|place|"
+            r"region|location|area|state|island|continent)\b|\bwhere\b",
+        ),
+        (
+            "statement",
+            r"\bwhat (did|does|do|has|have|had|will|would) [^?]{1,40}? "
+            r"(say|said|tell|told|state|think|mean|write|add|note|explain|warn)\b",
+        ),
+        (
+            "person",
+            r"^(who|whom|whose)\b|\bwho\b|\b(which|what) (\w+ )?(leaders?|officials?|"
+            r"person|people|man|woman|king|ruler|spokes\w+|politicians?|president|"
+            r"minister|ambassador|general|duke|count|bishop|mayor|chancellor|queen|"
+            r"secretary|governor|director|chief|head|founder|author|captain|coach|ceo|"
+            r"chair\w*|envoy|senator|judge|player|artist|writer|scientist)\b",
+        ),
+        ("manner", r"^how\b|\bin what way\b"),
+        (
+            "yes_no",
+            r"^(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|"
+            r"shall|may|might|must|isn't|aren't|wasn't|didn't|doesn't|won't)\b",
+        ),
+    )
+)
+# Words that name the kind of answer wanted ("In which country?"), which the answering
+# sentence need not contain, so they are not words to match.
+_KIND_WORDS = re.compile(
+    r"\b(?:which|what) (?:\w+ )?(country|countries|city|cities|capital|town|place|year|date|day|"
+    r"month|time|century|decade|name|number|percentage|amount|reason)\b|['’]s (job|role|title)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w’'.-]*)*")
+_FIGURE = re.compile(r"\b\d+(?:[.,]\d+)?\b")
+_UNIT = re.compile(r"\bhow (?:many|much) ([a-z]+)", re.IGNORECASE)
+_MORE = re.compile(
+    r"\b(what|who|anything|anyone|where|which) else\b|\bbesides\b|\bother than\b"
+    r"|\bapart from\b|\banything more\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: str  # number, date, reason, place, statement, person, manner, yes_no or other
+    focus: frozenset[str]  # the question's own content terms, kind words left out
+    names: tuple[tuple[str, ...], ...]  # each name the question gives, as its terms
+    figures: frozenset[str]  # years and figures the question states
+    unit: str | None = None  # "how many <unit>"
+    carried: frozenset[str] = frozenset()  # terms a follow-up carries from earlier turns
+    wants_more: bool = False  # "What else ...?": something not yet said
+    said: tuple[str, ...] = field(default=(), repr=False)  # sentences already quoted
+
+
+def parse_question(
+    text: str, query: str | None = None, referent: str = "", said: tuple[str, ...] = ()
+) -> Question:
+    """``text`` as a Question; ``query`` is its standalone form (a follow-up's carries words
+    of earlier turns), ``referent`` what its "he" or "that city" stands for, ``said`` the
+    sentences the conversation already quoted."""
+    base = _parsed(text)
+    own = base.focus | frozenset(terms(referent))
+    carried = frozenset(terms(query or "")) - own - _kind_terms(text)
+    names = base.names + tuple(n for n in _names(referent) if n not in base.names)
+    return Question(
+        text, base.kind, own, names, base.figures, base.unit, carried, base.wants_more, said
+    )
+
+
+@lru_cache(maxsize=512)
+def _parsed(text: str) -> Question:
+    kind = question_kind(text)
+    unit = _UNIT.search(text)
+    return Question(
+        text=text,
+        kind=kind,
+        focus=frozenset(terms(text)) - _kind_terms(text),
+        names=_names(text),
+        figures=frozenset(_FIGURE.findall(text)),
+        unit=unit.group(1).lower() if unit and kind == "number" else None,
+        wants_more=bool(_MORE.search(text)),
+    )
+
+
+def question_kind(text: str) -> str:
+    q = text.strip()
+    for kind, pattern in KINDS:
+        if pattern.search(q):
+            return kind
+    return "other"
+
+
+def _kind_terms(text: str) -> frozenset[str]:
+    return frozenset(terms(" ".join(w for m in _KIND_WORDS.findall(text) for w in m if w)))
+
+
+def _names(text: str) -> tuple[tuple[str, ...], ...]:
+    """Capitalised runs, each as its terms; a sentence's opening word counts only within a
+    longer run ("Mark Rutte", not "Which")."""
+    found = []
+    for match in _NAME.finditer(text):
+        words = match.group().split()
+        if match.start() == 0 or text[match.start() - 1] in '"“(':
+            words = words[1:] if len(words) > 1 and not terms(words[0]) else words
+            if len(words) == 1 and match.start() == 0:
+                continue
+        name = tuple(terms(" ".join(words)))
+        if name and name not in found:
+            found.append(name)
+    return tuple(found)

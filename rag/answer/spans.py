@@ -1,0 +1,116 @@
+"""Spans of a kind in a sentence (names, places, dates, numbers, reasons): what an answer of
+the asked kind looks like, and the short answer shown before the quote."""
+
+from __future__ import annotations
+
+import re
+
+from rag.terms import STOPWORDS, terms
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|March|April|May|June|July|Aug(?:ust)?|Sept?(?:ember)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_NUMBER_WORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|dozens?|several|half)"
+)
+PATTERNS: dict[str, re.Pattern] = {
+    "date": re.compile(
+        rf"\b(?:(?:{_WEEKDAY},? )?\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH}(?:,? \d{{4}})?|"
+        rf"(?:{_WEEKDAY},? )?{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|"
+        rf"{_MONTH},? \d{{4}}|(?-i:{_MONTH})|{_WEEKDAY}|\d{{4}}-\d{{2}}-\d{{2}}|"
+        r"(?:1[0-9]|20)\d\d(?:s)?|\d{1,2}(?:st|nd|rd|th) centur(?:y|ies)|"
+        r"(?:early|mid|late)[- ]\d{4}s?|(?:this|next|last) (?:week|month|year|spring|summer|"
+        r"autumn|fall|winter))\b",
+        re.IGNORECASE,
+    ),
+    "number": re.compile(
+        rf"(?:[$€£]\s?)?\b(?:\d[\d,.]*(?:st|nd|rd|th)?|{_NUMBER_WORD})"
+        r"(?:[ -](?:\d[\d,.]*|million|billion|thousand|hundred|bn|m|per ?cent|percent|%))*"
+        r"(?: [a-z]+)?",
+        re.IGNORECASE,
+    ),
+    "reason": re.compile(
+        r"\b(?:because|due to|owing to|so that|in order to|as a result|since|for fear|"
+        r"the reason|reasons?|aims? to|to (?:avoid|prevent|ensure|protect|counter|help|stop)|"
+        r"concerns?|risk|would|could|fear)\b[^.;]*",
+        re.IGNORECASE,
+    ),
+    "statement": re.compile(
+        r"\b(?:said|says|stated|told|noted|added|explained|emphasi[sz]ed|stressed|warned|"
+        r"argued|insisted|claimed|announced|wrote|according to|believes|commented)\b",
+        re.IGNORECASE,
+    ),
+}
+_NAME_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of |de |von |van |the |al-)?[A-Z][\w’'.-]*)*")
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|to|from|near|capital|city|of)\s+(?:the\s+)?$")
+_CALENDAR = re.compile(rf"^(?:{_MONTH}|{_WEEKDAY})$")
+
+
+def spans(kind: str, sentence: str) -> list[tuple[int, int]]:
+    """Character spans of things of ``kind`` in the sentence, in reading order."""
+    if kind in ("person", "place"):
+        return [
+            (s, e)
+            for s, e, before in names(sentence)
+            if kind == "person" or _PLACE_BEFORE.search(before)
+        ]
+    if kind == "date":
+        return [m.span() for m in PATTERNS["date"].finditer(sentence)]
+    if kind == "number":
+        return [m.span() for m in PATTERNS["number"].finditer(sentence)]
+    if kind in ("reason", "statement"):
+        return [m.span() for m in PATTERNS[kind].finditer(sentence)]
+    return []
+
+
+def names(sentence: str) -> list[tuple[int, int, str]]:
+    """Capitalised runs (start, end, the text before), a sentence's opening word only inside
+    a longer run; months and weekdays are dates, not names."""
+    found = []
+    for match in _NAME_RUN.finditer(sentence):
+        start, text = match.start(), match.group()
+        opens = start == 0 or sentence[:start].rstrip()[-1:] in '.!?"“(:'
+        if opens:
+            first, _, rest = text.partition(" ")
+            if not rest or first.lower() in STOPWORDS:
+                if not rest:
+                    continue
+                start, text = start + len(first) + 1, rest
+        text = text.rstrip(".’'")
+        if _CALENDAR.match(text) or len(text) < 2:
+            continue
+        found.append((start, start + len(text), sentence[max(0, start - 20) : start]))
+    return found
+
+
+def new_spans(kind: str, sentence: str, asked: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of ``kind`` holding a word the question does not: the question's own "NATO" or
+    "2024" answers nothing."""
+    out = []
+    for s, e in spans(kind, sentence):
+        words = set(terms(sentence[s:e]))
+        if kind in ("reason", "statement") or (words and not words <= asked):
+            out.append((s, e))
+    return out
+
+
+def short_answer(kind: str, sentence: str, asked: frozenset[str]) -> str | None:
+    """The span to lead the answer with for a name, place, date or number question: the new
+    span nearest the words the sentence shares with the question."""
+    if kind not in ("person", "place", "date", "number"):
+        return None
+    found = new_spans(kind, sentence, asked)
+    if not found:
+        return None
+    anchors = [
+        m.start() for m in re.finditer(r"[\w’'-]+", sentence) if set(terms(m.group())) & asked
+    ]
+    if not anchors:
+        s, e = found[0]
+    else:
+        s, e = min(found, key=lambda span: min(abs(span[0] - a) for a in anchors))
+    text = sentence[s:e].strip(" ,;:")
+    return text if 0 < len(text) <= 60 else None
