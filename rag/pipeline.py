@@ -318,12 +318,12 @@ def default_answerer_factory(settings: Settings, embedder: Embedder | None = Non
     extractive answer when the model server fails.
     """
     from rag.answer.extractive import ExtractiveAnswerer
-    from rag.answer.features import SentenceVectors
+    from rag.answer.meaning import Meaning, SentenceVectors
 
-    vectors = embedder if isinstance(embedder, SentenceVectors) else None
+    meaning = Meaning(embedder) if isinstance(embedder, SentenceVectors) else None
 
     def extractive(keywords: KeywordIndex) -> Answerer:
-        return ExtractiveAnswerer(keywords, vectors=vectors, threshold=settings.abstain_threshold)
+        return ExtractiveAnswerer(keywords, meaning=meaning, threshold=settings.abstain_threshold)
 
     if settings.answerer_backend() == "extractive":
         return extractive
@@ -359,7 +359,7 @@ def _chat_client_for(llm_settings_json: str):
 
 
 def build_pipeline(settings: Settings | None = None, embedder: Embedder | None = None) -> Pipeline:
-    from rag.answer.features import SentenceVectors
+    from rag.answer.meaning import SentenceVectors
 
     settings = settings or Settings()
     return Pipeline(

@@ -13,9 +13,9 @@ from rag.answer.features import (
     BACK_REFERENCE,
     FEATURES,
     Candidate,
-    SentenceVectors,
     candidates,
 )
+from rag.answer.meaning import Meaning
 from rag.answer.model import ScoringModel
 from rag.answer.question import Question, parse_question
 from rag.answer.spans import new_spans, short_answer
@@ -37,13 +37,13 @@ class ExtractiveAnswerer:
         self,
         keywords: KeywordIndex,
         model: ScoringModel | None = None,
-        vectors: SentenceVectors | None = None,
+        meaning: Meaning | None = None,
         threshold: float | None = None,
         max_sentences: int = 2,
     ):
         self.keywords = keywords
         self.model = model or ScoringModel.load()
-        self.vectors = vectors
+        self.meaning = meaning
         self.threshold = self.model.threshold if threshold is None else threshold
         self.max_sentences = max_sentences
 
@@ -59,10 +59,7 @@ class ExtractiveAnswerer:
     ) -> tuple[list[Candidate], float]:
         """The candidates, best first, each scored with its share of the ranker's belief, and
         the gate's probability that the best one answers the question."""
-        query_vector = None
-        if self.vectors is not None and passages:
-            query_vector = self.vectors([query])[0]
-        found = candidates(q, passages, self.keywords, query_vector, self.vectors)
+        found = candidates(q, passages, self.keywords, self.meaning, query)
         if not found:
             return [], 0.0
         values = np.stack([c.values for c in found])

