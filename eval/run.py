@@ -60,10 +60,7 @@ def run_system(conversations, settings, articles: dict[str, str]) -> tuple[list[
             if answer.verification is not None:
                 scored["verification"] = answer.verification.to_dict()
             rows.append(scored)
-            history += [
-                {"role": "user", "content": item.question},
-                {"role": "assistant", "content": answer.text},
-            ]
+            history += [{"role": "user", "content": item.question}, answer.to_message()]
     return rows, latencies
 
 

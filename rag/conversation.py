@@ -6,6 +6,7 @@ Offline by rewriting (``standalone_query``); with a language model by condensing
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rag.llm import ChatClient, LLMError, prompt
 from rag.terms import STOPWORDS
@@ -26,8 +27,13 @@ _SHORT = 3  # "Why?", "When was that?": too few words to stand alone
 MARKER = re.compile(r"\s*\[\d+\]")
 
 
-def validate_history(history: object) -> list[dict[str, str]]:
-    """OpenAI-style messages; anything else is a TypeError/ValueError that says what is wrong."""
+def validate_history(history: object) -> list[dict]:
+    """OpenAI-style messages; anything else is a TypeError/ValueError that says what is wrong.
+
+    An assistant message may also carry what the answer gave (``Answer.to_message()``):
+    ``citations`` (each with ``doc_id``, ``start``, ``end``, optionally ``chunk_id``),
+    ``short`` (the answer's lead span) and ``entities`` (the names it gave). They are kept,
+    so a follow-up reads them instead of re-reading the answer's text."""
     if history is None:
         return []
     if not isinstance(history, (list, tuple)):
@@ -41,8 +47,68 @@ def validate_history(history: object) -> list[dict[str, str]]:
         if not isinstance(message["content"], str):
             raise TypeError(f"history[{i}]['content'] must be a string")
         require_valid_text(message["content"], f"history[{i}]['content']")
-        messages.append({"role": message["role"], "content": message["content"]})
+        kept = {"role": message["role"], "content": message["content"]}
+        if message["role"] == "assistant":
+            kept.update(carried_state(message, i))
+        messages.append(kept)
     return messages
+
+
+def carried_state(message: dict, i: int) -> dict:
+    """The checked answer state of assistant message ``i`` (empty when it carries none)."""
+    state: dict = {}
+    citations = message.get("citations")
+    if citations is not None:
+        if not isinstance(citations, list) or not all(
+            isinstance(c, dict)
+            and isinstance(c.get("doc_id"), str)
+            and isinstance(c.get("start"), int)
+            and isinstance(c.get("end"), int)
+            for c in citations
+        ):
+            raise TypeError(
+                f"history[{i}]['citations'] must be a list of {{'doc_id', 'start', 'end'}} dicts"
+            )
+        state["citations"] = [
+            {k: c[k] for k in ("doc_id", "start", "end", "chunk_id", "quote") if k in c}
+            for c in citations
+        ]
+    if isinstance(message.get("short"), str):
+        state["short"] = message["short"]
+    entities = message.get("entities")
+    if isinstance(entities, list) and all(isinstance(e, str) for e in entities):
+        state["entities"] = list(entities)
+    return state
+
+
+@dataclass(frozen=True)
+class Said:
+    """What the last answer gave: its text without markers, its short answer, the names it
+    gave, and the spans and chunks it cited."""
+
+    text: str
+    short: str | None
+    entities: tuple[str, ...]
+    spans: frozenset[tuple[str, int, int]]  # (doc id, start, end)
+    chunk_ids: frozenset[str]
+
+
+def last_answer(messages: list[dict]) -> Said | None:
+    """The last assistant message as a Said: from the state it carries; from its text only
+    for a plain OpenAI message (its names read once here, nowhere else)."""
+    message = next((m for m in reversed(messages) if m["role"] == "assistant"), None)
+    if message is None:
+        return None
+    text = MARKER.sub("", message["content"])
+    citations = message.get("citations", [])
+    entities = message.get("entities")
+    return Said(
+        text=text,
+        short=message.get("short"),
+        entities=tuple(entities) if entities is not None else tuple(entities_of(text)),
+        spans=frozenset((c["doc_id"], c["start"], c["end"]) for c in citations),
+        chunk_ids=frozenset(c["chunk_id"] for c in citations if c.get("chunk_id")),
+    )
 
 
 def require_valid_text(text: str, what: str) -> None:
@@ -78,9 +144,9 @@ def standalone_query(
     if not turns or not (assume_follow_up or is_follow_up(question)):
         return question
     last_user = last_said(turns, "user")
-    last_answer = last_said(turns, "assistant")
+    said = last_answer(turns)
     context = [last_user.strip()]
-    names = entities(MARKER.sub("", last_answer))
+    names = list(said.entities) if said else []
     context.extend(n for n in names if n.lower() not in (question + last_user).lower())
     return " ".join([question, *[c for c in context if c]])
 
@@ -90,7 +156,7 @@ def last_said(messages: list[dict[str, str]], role: str) -> str:
     return next((m["content"] for m in reversed(messages) if m["role"] == role), "")
 
 
-def entities(text: str, limit: int = 5) -> list[str]:
+def entities_of(text: str, limit: int = 5) -> list[str]:
     """Names, most frequent first (then first seen): capitalised runs ("Julianne Smith") and
     single capitalised words where a place stands ("in Vilnius", "the capital Vilnius")."""
     counts: dict[str, int] = {}
@@ -126,11 +192,16 @@ def names_in(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def referent(history: list[dict[str, str]]) -> str:
-    """What "it", "he" or "there" most likely points at: the first name the last answer gave
-    that its question did not ask about ("Which summit?" → "Vilnius")."""
+def referent(history: list[dict]) -> str:
+    """What "it", "he" or "there" most likely points at: the last answer's short answer, else
+    the first name it gave that its question did not ask about ("Which summit?" → "Vilnius")."""
+    said = last_answer(history)
+    if said is None:
+        return ""
+    if said.short:
+        return said.short
     asked = last_said(history, "user").lower()
-    for name, _ in names_in(MARKER.sub("", last_said(history, "assistant"))):
+    for name, _ in names_in(said.text):
         if any(word.lower() not in asked for word in name.split()):
             return name
     return ""

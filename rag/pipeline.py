@@ -14,6 +14,7 @@ from rag.answer.base import Answer, Answerer, word_pieces
 from rag.chunking import Chunker, chunk_id, chunk_number, doc_id_of, minilm_tokens
 from rag.conversation import (
     MARKER,
+    last_answer,
     last_said,
     require_valid_text,
     standalone_query,
@@ -270,7 +271,11 @@ def answers_own_words(question: str, answer: Answer) -> bool:
 
 
 def cited_chunks(messages: list[dict], keywords: KeywordIndex) -> frozenset[str]:
-    """The chunks the last answer quoted: its quotes find their own chunks by keywords."""
+    """The chunks the last answer quoted: carried in its message, or (a plain OpenAI message)
+    found by its quotes in the keyword index."""
+    said = last_answer(messages)
+    if said is not None and said.chunk_ids:
+        return said.chunk_ids
     quotes = [q for q in MARKER.split(last_said(messages, "assistant")) if len(q.split()) >= 4]
     return frozenset(cid for quote in quotes[:3] for cid, _ in keywords.search(quote, 1))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import seeded_pipeline
 
-from rag.conversation import entities, is_follow_up, referent, standalone_query, wants_more
+from rag.conversation import entities_of, is_follow_up, referent, standalone_query, wants_more
 from rag.pipeline import articles_of, cited_chunks, next_chunks
 
 AMBASSADOR_Q = "Who is the US Ambassador to NATO?"
@@ -51,7 +51,7 @@ def test_follow_up_carries_the_last_question_and_the_answers_names():
 
 
 def test_entities_are_names_and_places_not_sentence_openers():
-    names = entities("The summit opens in Vilnius. Mark Rutte spoke to reporters. The end.")
+    names = entities_of("The summit opens in Vilnius. Mark Rutte spoke to reporters. The end.")
     assert "Mark Rutte" in names and "Vilnius" in names
     assert "The" not in names
 

@@ -25,6 +25,22 @@ class Answer:
     notice: str | None = None
     # Set by generative answerers: what the citation check kept, repaired and removed.
     verification: Verification | None = None
+    # The short answer the text leads with ("Julianne Smith"), when the question asks for a
+    # name, place, date or number; a follow-up's "she" or "that city" stands for it.
+    short: str | None = None
+
+    def to_message(self) -> dict:
+        """This answer as an assistant message for ``history``: the OpenAI fields plus the state
+        a follow-up reads (citations, short answer, the names the quotes give)."""
+        from rag.conversation import entities_of
+
+        return {
+            "role": "assistant",
+            "content": self.text,
+            "citations": [c.to_dict() for c in self.citations],
+            "short": self.short,
+            "entities": entities_of(" ".join(c.quote for c in self.citations)),
+        }
 
     def to_dict(self) -> dict:
         return {
@@ -34,6 +50,7 @@ class Answer:
             "query": self.query,
             "unsupported": list(self.unsupported),
             "notice": self.notice,
+            "short": self.short,
             "verification": self.verification.to_dict() if self.verification else None,
             "passages": [
                 {

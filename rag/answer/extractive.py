@@ -91,7 +91,7 @@ class ExtractiveAnswerer:
         lead = short_answer(q.kind, ranked[0].text, asked_words(q))
         if lead and not text.startswith(lead):
             text = f"{lead}. — {text}"
-        return Answer(text, citations, False, query, list(passages))
+        return Answer(text, citations, False, query, list(passages), short=lead)
 
 
 def asked_words(q: Question) -> frozenset[str]:

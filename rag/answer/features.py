@@ -55,6 +55,8 @@ FEATURES = (
     "e5_meaning",
     "e5_best_gap",
     "e5_rank",
+    "in_cited_article",
+    "next_to_cited",
     "names_if_covered",
     "carried_if_follow_up",
     "modifier_conflicts",
@@ -166,7 +168,10 @@ def candidates(
             float(q.figures <= set(re.findall(r"\b\d+(?:[.,]\d+)?\b", f"{before} {text}"))),
             float(bool(BACK_REFERENCE.search(text))),
             math.log1p(len(words[i])),
-            float(any(text in s for s in q.said)),
+            float(
+                any(text in s for s in q.said)
+                or any(d == doc and s == start for d, s, _ in q.cited)
+            ),
             float(bool(PATTERNS["reason"].search(text))),
             float(bool(PATTERNS["statement"].search(text))),
             _share_of_pairs(pairs, terms(text)),
@@ -181,6 +186,10 @@ def candidates(
             float(e5[i]),
             float(e5[i]) - best_e5,
             1.0 / e5_rank[i],
+            float(any(d == doc for d, _, _ in q.cited)),
+            float(
+                any(d == doc and (0 <= start - e <= 3 or 0 <= s - end <= 3) for d, s, e in q.cited)
+            ),
             coverage[i] * _share_of_names(q.names, context),
             (sum(carried[t] for t in carried.keys() & context) / carried_total) if carried else 0,
             _conflicts(pairs, terms(text), q.focus),

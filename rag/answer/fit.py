@@ -78,10 +78,7 @@ def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
                 }
             )
             answer = pipeline.ask(turn["question"], history)
-            history += [
-                {"role": "user", "content": turn["question"]},
-                {"role": "assistant", "content": answer.text},
-            ]
+            history += [{"role": "user", "content": turn["question"]}, answer.to_message()]
     return out
 
 

@@ -81,21 +81,26 @@ class Question:
     unit: str | None = None  # "how many <unit>"
     carried: frozenset[str] = frozenset()  # terms a follow-up carries from earlier turns
     wants_more: bool = False  # "What else ...?": something not yet said
-    said: tuple[str, ...] = field(default=(), repr=False)  # sentences already quoted
+    said: tuple[str, ...] = field(default=(), repr=False)  # answers already given, as text
+    cited: frozenset[tuple[str, int, int]] = frozenset()  # spans the last answer cited
 
 
 def parse_question(
-    text: str, query: str | None = None, referent: str = "", said: tuple[str, ...] = ()
+    text: str,
+    query: str | None = None,
+    referent: str = "",
+    said: tuple[str, ...] = (),
+    cited: frozenset[tuple[str, int, int]] = frozenset(),
 ) -> Question:
     """``text`` as a Question; ``query`` is its standalone form (a follow-up's carries words
     of earlier turns), ``referent`` what its "he" or "that city" stands for, ``said`` the
-    sentences the conversation already quoted."""
+    answers the conversation already gave, ``cited`` the spans the last one quoted."""
     base = _parsed(text)
     own = base.focus | frozenset(terms(referent))
     carried = frozenset(terms(query or "")) - own - _kind_terms(text)
     names = base.names + tuple(n for n in _names(referent) if n not in base.names)
     return Question(
-        text, base.kind, own, names, base.figures, base.unit, carried, base.wants_more, said
+        text, base.kind, own, names, base.figures, base.unit, carried, base.wants_more, said, cited
     )
 
 
