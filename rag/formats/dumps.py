@@ -9,6 +9,7 @@ or has no text is skipped and named by its line; the rest of the file still load
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 
@@ -102,8 +103,7 @@ def _json_records(text: str) -> Records:
 
 def _csv_records(text: str) -> Records:
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_FIELD))
-    lines = text.split("\n")
-    reader = csv.DictReader(lines)
+    reader = csv.DictReader(io.StringIO(text))
     try:
         fields = [(name or "").strip().lower() for name in reader.fieldnames or []]
     except csv.Error as err:

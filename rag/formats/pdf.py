@@ -37,6 +37,9 @@ def read_pdf(data: bytes) -> Extraction:
             "run OCR on it first (e.g. ocrmypdf) and add the result"
         )
     title, date, author = _metadata(reader)
+    first, _, rest = text.partition("\n")
+    if title and first.strip().casefold() == title.casefold() and rest.strip():
+        text = rest.lstrip("\n")  # the headline is the title, not a sentence of the article
     article = Extracted(
         text=text, title=title or headline_of(text), date=date, author=author or None
     )
@@ -71,6 +74,8 @@ def _open(data: bytes):
 
 
 def _page_texts(reader) -> list[str]:
+    from pypdf.errors import LimitReachedError
+
     try:
         count = len(reader.pages)
     except Exception as err:
@@ -95,7 +100,11 @@ def _page_texts(reader) -> list[str]:
             text = page.extract_text() or ""
         except ValueError:
             raise
-        except Exception as err:  # includes pypdf's LimitReachedError on a huge stream
+        except LimitReachedError as err:
+            raise ValueError(
+                f"page {number}'s content inflates past pypdf's limit ({err}): a PDF bomb?"
+            ) from err
+        except Exception as err:  # pypdf raises many kinds on broken files
             raise ValueError(f"damaged PDF: page {number} cannot be read ({_reason(err)})") from err
         total += len(text)
         if total > MAX_TEXT_CHARS:
