@@ -112,7 +112,7 @@ def load_corpus(corpus_dir: Path, extracted: ExtractedStore | None = None) -> Co
                 result.duplicates.append(path)
             else:
                 problems.append(f"record {article.id}: same text as {first_where} (a duplicate)")
-        if not kept:
+        if not kept and path in result.duplicates:
             continue
         notes = list(extraction.notes) + ([skipped_records(problems)] if problems else [])
         if notes:

@@ -15,7 +15,7 @@ from rag.formats.dates import iso_date
 from rag.formats.encoding import encoding_note, text_and_encoding
 
 MAX_LINE_CHARS = 100_000  # longer than any paragraph of a real article
-HEADLINE_CHARS = 120
+HEADLINE_CHARS = 150  # news headlines run to ~100 characters; a paragraph is longer
 HEADER_VALUE_CHARS = 80
 
 _HTML = re.compile(r"<(?:!doctype|html|head|body|script|style)\b", re.IGNORECASE)
@@ -110,7 +110,7 @@ def front_matter(block: str) -> tuple[dict[str, str], str | None]:
         if field is None or field in meta or value is None:
             continue
         if field == "date":
-            if date := iso_date(value if not isinstance(value, str) else value.strip()):
+            if date := iso_date(value):
                 meta["date"] = date
         elif field == "author" and isinstance(value, list):
             meta["author"] = ", ".join(str(v) for v in value)
@@ -197,7 +197,7 @@ def looks_like_headline(line: str) -> bool:
     return (
         0 < len(line) <= HEADLINE_CHARS
         and line[-1] not in ".!?,;:\"”'’"
-        and (line[0].isupper() or line[0].isdigit() or line[0] in "\"“‘'")
+        and any(c.isalpha() for c in line)
     )
 
 
