@@ -1,59 +1,44 @@
-"""Corpus loading: every .txt/.md file under a folder becomes an Article with metadata."""
+"""Corpus loading: every news file under a folder becomes one Article (a dump, one per record).
+
+The reader for each type lives in ``rag/formats/``; this module walks the folder, picks the
+reader by suffix, gives each article its id (the file stem; ``<stem>:<record id or line>``
+for a dump's records) and skips what cannot be read, with the reason.
+"""
 
 from __future__ import annotations
 
-import codecs
 import hashlib
+import json
 import logging
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.sentences import split_sentences
+from rag.extracted import ExtractedStore
+from rag.formats import MB, SUFFIXES, Extracted, Extraction, costly, extract, max_bytes
+from rag.formats.encoding import decode_text, text_and_encoding
+
+__all__ = ["Article", "CorpusLoad", "article_paths", "decode_text", "load_article"]
+__all__ += ["load_corpus", "load_file", "read_source", "text_and_encoding"]
 
 log = logging.getLogger("rag")
 
-SUFFIXES = (".txt", ".md")
-MAX_ARTICLE_BYTES = 5_000_000
-TITLE_CHARS = 90
-MAX_LINE_CHARS = 100_000  # longer than any paragraph of a real article
-
-_HTML = re.compile(r"<(?:!doctype|html|head|body|script|style)\b", re.IGNORECASE)
-_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # control characters but \t \n \f \r
-_DATE_PREFIX = re.compile(r"^\s*date[:\s]+(\d{4}-\d{2}-\d{2})\b\s*", re.IGNORECASE)
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
-_MONTH_NAMES = tuple(m.capitalize() for m in _MONTHS)
-_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
-_FULL_DATES = (
-    re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
-    re.compile(rf"\b(\d{{1,2}}) {_MONTH},? (\d{{4}})\b"),
-    re.compile(rf"\b{_MONTH} (\d{{1,2}}),? (\d{{4}})\b"),
-)
-_NAME = r"((?:the )?[A-Z][\w.&-]*(?:[ -](?:[A-Z][\w.&-]*|of|de|du))*)"
-# Each with a phrase it cannot match without: most articles skip most searches.
-_OUTLET_PATTERNS = (
-    ("as reported by ", re.compile(rf"\bas reported by {_NAME}")),
-    ("reported by ", re.compile(rf"\breported by {_NAME}")),
-    (" report", re.compile(rf"\b{_NAME} reports?\b")),
-    ("according to ", re.compile(rf"\baccording to {_NAME}(?:,| reports?)")),
-)
+MAX_ARTICLE_BYTES = max_bytes(".txt")
+MAX_NOTED_PROBLEMS = 5  # a dump's skipped records named in its one warning line
 
 
 @dataclass(frozen=True)
 class Article:
     id: str
-    path: Path
-    text: str
-    title: str
-    date: str | None
+    path: Path  # the source file (a dump holds many articles)
+    text: str  # the extracted text: what is chunked and cited
+    title: str  # "" when unknown
+    date: str | None  # YYYY-MM-DD
     outlet: str | None
-    content_hash: str
+    content_hash: str  # of the text and metadata: a change means re-embedding
     notes: tuple[str, ...] = ()  # oddities worth a warning that did not stop the load
+    author: str | None = None
+    url: str | None = None
 
 
 @dataclass
@@ -62,6 +47,9 @@ class CorpusLoad:
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     warnings: list[tuple[Path, str]] = field(default_factory=list)
     duplicates: list[Path] = field(default_factory=list)  # skipped: same text as another file
+    # Files that exist but were not read whole: their indexed articles are kept.
+    unread: list[Path] = field(default_factory=list)
+    file_hashes: set[str] = field(default_factory=set)  # of every file read, for the cache
 
     def skip(self, path: Path, reason: str) -> None:
         log.warning("skipped %s: %s", path, reason)
@@ -71,44 +59,75 @@ class CorpusLoad:
         log.warning("%s: %s", path, note)
         self.warnings.append((path, note))
 
+    def keeps(self, doc_id: str) -> bool:
+        """Whether an indexed article stays though it was not loaded: its file exists but
+        could not be read (or a dump's line could not), so it may still hold it."""
+        stems = {p.stem for p in self.unread} - {p.stem for p in self.duplicates}
+        return doc_id in stems or (":" in doc_id and doc_id.partition(":")[0] in stems)
 
-def load_corpus(corpus_dir: Path) -> CorpusLoad:
+
+def load_corpus(corpus_dir: Path, extracted: ExtractedStore | None = None) -> CorpusLoad:
     """Every article under ``corpus_dir``; a bad file is skipped with a warning, never fatal.
 
     A file with the same text as an earlier one (in path order) is skipped as a duplicate,
-    so an answer never cites the same sentence twice under two names.
+    so an answer never cites the same sentence twice under two names. With ``extracted``,
+    web pages, PDFs and dumps are extracted again only when their bytes changed.
     """
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise FileNotFoundError(
-            f"Corpus folder {corpus_dir} does not exist: create it with .txt or .md articles "
-            "or set RAG_CORPUS_DIR"
+            f"Corpus folder {corpus_dir} does not exist: create it with articles "
+            f"({', '.join(SUFFIXES)}) or set RAG_CORPUS_DIR"
         )
     result = CorpusLoad()
-    seen: dict[str, Path] = {}
-    by_hash: dict[str, Path] = {}
+    claimed: dict[str, Path] = {}
+    by_text: dict[str, tuple[str, str]] = {}  # text hash → (article id, where it is)
     for path in article_paths(corpus_dir):
-        if path.stem in seen:
-            result.skip(path, f"same article id as {seen[path.stem]} (ids are file names)")
+        if path.stem in claimed:
+            result.skip(path, f"same article id as {claimed[path.stem]} (ids are file names)")
+            result.unread.append(path)
             continue
         try:
-            article = load_article(path)
+            data = read_source(path)
+            file_hash = hashlib.sha256(data).hexdigest()
+            result.file_hashes.add(file_hash)
+            articles, extraction = articles_in(path, data, file_hash, extracted)
         except FileNotFoundError:
             result.skip(path, "vanished while the corpus was read (deleted or moved)")
             continue
         except (OSError, ValueError) as err:
             result.skip(path, str(err))
+            result.unread.append(path)
             continue
-        if article.content_hash in by_hash:
-            result.skip(path, f"same text as {by_hash[article.content_hash]} (a duplicate)")
-            result.duplicates.append(path)
+        claimed[path.stem] = path
+        problems = list(extraction.problems)
+        kept = []
+        for article in articles:
+            where = str(path) if len(articles) == 1 else article.id
+            first, first_where = by_text.setdefault(text_hash(article.text), (article.id, where))
+            if first == article.id:
+                kept.append(article)
+            elif len(articles) == 1:
+                result.skip(path, f"same text as {first_where} (a duplicate)")
+                result.duplicates.append(path)
+            else:
+                problems.append(f"record {article.id}: same text as {first_where} (a duplicate)")
+        if not kept and path in result.duplicates:
             continue
-        for note in article.notes:
-            result.warn(path, note)
-        seen[article.id] = path
-        by_hash[article.content_hash] = path
-        result.articles.append(article)
+        notes = list(extraction.notes) + ([skipped_records(problems)] if problems else [])
+        if notes:
+            result.warn(path, "; ".join(notes))
+        if extraction.partial:
+            result.unread.append(path)
+        result.articles.extend(kept)
     return result
+
+
+def skipped_records(problems: list[str]) -> str:
+    shown = "; ".join(problems[:MAX_NOTED_PROBLEMS])
+    more = len(problems) - MAX_NOTED_PROBLEMS
+    tail = f"; and {more} more" if more > 0 else ""
+    return f"{len(problems)} record(s) skipped: {shown}{tail}"
 
 
 def article_paths(corpus_dir: Path) -> list[Path]:
@@ -126,128 +145,84 @@ def article_paths(corpus_dir: Path) -> list[Path]:
     return sorted(paths)
 
 
-def load_article(path: Path) -> Article:
-    """Raises ValueError (empty, binary, too large) or OSError (unreadable) with a reason."""
+def load_file(
+    path: Path, extracted: ExtractedStore | None = None
+) -> tuple[list[Article], Extraction]:
+    """The file's articles and its extraction (notes, skipped records).
+
+    Raises ValueError (empty, binary, too large, no article in it) or OSError (unreadable).
+    """
+    data = read_source(path)
+    return articles_in(path, data, hashlib.sha256(data).hexdigest(), extracted)
+
+
+def read_source(path: Path) -> bytes:
+    """The file's bytes, up to its type's size limit (ValueError past it)."""
+    limit = max_bytes(path.suffix)
     with open(path, "rb") as file:
-        data = file.read(MAX_ARTICLE_BYTES + 1)  # a file still growing cannot get past the cap
-    if len(data) > MAX_ARTICLE_BYTES:
-        raise ValueError(f"larger than {MAX_ARTICLE_BYTES // 1_000_000} MB, not a news article")
-    text, encoding = text_and_encoding(data)
-    if not text.strip():
-        raise ValueError("empty file")
-    date, body = split_date_prefix(text)
+        data = file.read(limit + 1)  # a file still growing cannot get past the cap
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit // MB} MB, not a news article")
+    return data
+
+
+def articles_in(
+    path: Path, data: bytes, file_hash: str, extracted: ExtractedStore | None
+) -> tuple[list[Article], Extraction]:
+    extraction = _extraction(path.suffix, data, file_hash, extracted)
+    return [article_of(path, a, extraction) for a in extraction.articles], extraction
+
+
+def _extraction(
+    suffix: str, data: bytes, file_hash: str, extracted: ExtractedStore | None
+) -> Extraction:
+    """The reader's result, from the data dir's cache when these bytes were read before."""
+    cache = extracted if extracted is not None and costly(suffix) else None
+    cached = cache.extraction(file_hash) if cache else None
+    if isinstance(cached, str):
+        raise ValueError(cached)
+    if cached is not None:
+        return cached
+    try:
+        result = extract(suffix, data)
+    except ValueError as err:
+        if cache:
+            cache.save_extraction(file_hash, str(err))
+        raise
+    if cache:
+        cache.save_extraction(file_hash, result)
+    return result
+
+
+def article_of(path: Path, found: Extracted, extraction: Extraction) -> Article:
+    doc_id = path.stem if found.key is None else f"{path.stem}:{found.key}"
     return Article(
-        id=path.stem,
+        id=doc_id,
         path=path,
-        text=text,
-        title=title_of(body),
-        date=date or first_full_date(body),
-        outlet=outlet_of(body),
-        content_hash=hashlib.sha256(data).hexdigest()[:16],
-        notes=text_notes(text, encoding),
+        text=found.text,
+        title=found.title,
+        date=found.date,
+        outlet=found.outlet,
+        content_hash=content_hash(found),
+        notes=extraction.notes if found.key is None else (),
+        author=found.author,
+        url=found.url,
     )
 
 
-def text_and_encoding(data: bytes) -> tuple[str, str]:
-    """UTF-8 first (UTF-16 when it starts with its mark), then cp1252, then latin-1.
-
-    Binary data is refused with a ValueError.
-    """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError as err:
-            raise ValueError("binary file (a UTF-16 mark, but not UTF-16 text)") from err
-        return _checked(text), "utf-16"
-    if b"\x00" in data[:8192]:
-        raise ValueError("binary file (contains NUL bytes)")
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return _checked(data.decode(encoding)), encoding
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes any bytes")
+def load_article(path: Path) -> Article:
+    """The one article of a text file, page or PDF; ValueError for a dump (it holds many)."""
+    articles, _ = load_file(Path(path))
+    if len(articles) != 1 or Path(path).suffix.lower() in (".jsonl", ".json", ".csv"):
+        raise ValueError(f"{path} is an article dump: read it with load_file()")
+    return articles[0]
 
 
-def decode_text(data: bytes) -> str:
-    """The text alone (see text_and_encoding); binary data is refused with a ValueError."""
-    return text_and_encoding(data)[0]
+def content_hash(found: Extracted) -> str:
+    """Changes whenever what is indexed changes: the text or any metadata shown with it."""
+    fields = [found.text, found.title, found.date, found.outlet, found.author, found.url]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-def _checked(text: str) -> str:
-    control = len(_CONTROL.findall(text, 0, 8192))
-    if control > 0.05 * max(1, min(len(text), 8192)):
-        raise ValueError("binary file (mostly control characters)")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def text_notes(text: str, encoding: str) -> tuple[str, ...]:
-    """What a reader of the ingest log should know about a file that loaded anyway.
-
-    HTML markup is kept as text, not stripped: quotes stay verbatim spans of the file
-    (and a UI must show them as text).
-    """
-    notes = []
-    if encoding != "utf-8-sig":
-        notes.append(f"not UTF-8: read as {encoding}")
-    if _HTML.search(text) or len(_TAG.findall(text[:100_000])) >= 5:
-        notes.append("contains HTML markup: indexed as plain text, tags included")
-    longest = max((len(line) for line in text.split("\n")), default=0)
-    if longest > MAX_LINE_CHARS:
-        notes.append(f"has a line of {longest:,} characters: indexed as one long paragraph")
-    return tuple(notes)
-
-
-def split_date_prefix(text: str) -> tuple[str | None, str]:
-    match = _DATE_PREFIX.match(text)
-    if not match:
-        return None, text
-    return match.group(1), text[match.end() :]
-
-
-def first_full_date(text: str) -> str | None:
-    """The earliest date with a year that the text states, as YYYY-MM-DD."""
-    named = any(month in text for month in _MONTH_NAMES)  # else only ISO dates can match
-    patterns = _FULL_DATES if named else _FULL_DATES[:1]
-    matches = [m for pattern in patterns if (m := pattern.search(text))]
-    for match in sorted(matches, key=lambda m: m.start()):
-        groups = match.groups()
-        if match.re is _FULL_DATES[0]:
-            year, month, day = groups
-        elif match.re is _FULL_DATES[1]:
-            day, month, year = groups[0], _MONTHS.index(groups[1].lower()) + 1, groups[2]
-        else:
-            month, day, year = _MONTHS.index(groups[0].lower()) + 1, groups[1], groups[2]
-        if 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
-            return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
-    return None
-
-
-def title_of(text: str) -> str:
-    """A headline line where there is one, else the first sentence, cut short."""
-    lines = [line.strip().lstrip("#").strip() for line in text.splitlines()]
-    first = next((line for line in lines if line), "")
-    if first and len(first) <= 120 and first[-1] not in ".!?\"”'":
-        return first
-    spans = split_sentences(first)
-    if not spans:
-        return ""
-    start, end = spans[0]
-    sentence = first[start:end]
-    if len(sentence) <= TITLE_CHARS:
-        return sentence
-    return sentence[:TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-
-
-def outlet_of(text: str) -> str | None:
-    """The outlet where the article names one: a "– CNN" headline, "as reported by Bloomberg"."""
-    first_line = text.strip().split("\n", 1)[0]
-    headline = re.search(r"\s[–—-]\s([A-Z][\w.&-]*(?: [A-Z][\w.&-]*)*)\s*$", first_line)
-    if headline and len(first_line) <= 120:
-        return headline.group(1)
-    for phrase, pattern in _OUTLET_PATTERNS:
-        match = phrase in text and pattern.search(text)
-        if match:
-            name = match.group(1)
-            return name[4:] if name.startswith("the ") else name
-    return None
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

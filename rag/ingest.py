@@ -9,6 +9,8 @@ from pathlib import Path
 from rag.chunking import Chunk, Chunker
 from rag.corpus import Article, load_corpus
 from rag.embedding import Embedder
+from rag.extracted import ExtractedStore
+from rag.formats import SUFFIXES
 from rag.store import ChunkStore
 
 log = logging.getLogger("rag")
@@ -36,8 +38,11 @@ class IngestReport:
         )
         for path, reason in self.skipped:
             text += f"\nskipped {path}: {reason}"
+        notes: dict[str, list[str]] = {}
         for path, note in self.warnings:
-            text += f"\nwarning {path}: {note}"
+            notes.setdefault(path, []).append(note)
+        for path, said in notes.items():  # one line per file
+            text += f"\nwarning {path}: {'; '.join(said)}"
         return text
 
 
@@ -47,9 +52,14 @@ def ingest(
     embedder: Embedder,
     store: ChunkStore,
     progress: bool = False,
+    extracted: ExtractedStore | None = None,
 ) -> IngestReport:
-    """Bring the store in step with the folder; an article is deleted then re-added whole."""
-    loaded = load_corpus(corpus_dir)
+    """Bring the store in step with the folder; an article is deleted then re-added whole.
+
+    With ``extracted`` (the data dir's copy of the extracted texts), every indexed article's
+    text is kept there, and files are extracted again only when their bytes changed.
+    """
+    loaded = load_corpus(corpus_dir, extracted)
     report = IngestReport(
         skipped=[(str(p), why) for p, why in loaded.skipped],
         warnings=[(str(p), note) for p, note in loaded.warnings],
@@ -62,14 +72,14 @@ def ingest(
         )
     if not loaded.articles:
         raise FileNotFoundError(
-            f"No articles found in {corpus_dir}: add .txt or .md files or set RAG_CORPUS_DIR"
+            f"No articles found in {corpus_dir}: add news files ({', '.join(SUFFIXES)}) "
+            "or set RAG_CORPUS_DIR"
         )
     present = {a.id for a in loaded.articles}
     # A file that exists but failed to load keeps its indexed version rather than vanishing;
     # a duplicate's text is indexed under the other name.
-    duplicates = {p.stem for p in loaded.duplicates}
-    unreadable = {Path(p).stem for p, _ in loaded.skipped if Path(p).exists()} - duplicates
-    for doc_id in sorted(indexed.keys() - present - unreadable):
+    kept = {doc for doc in indexed.keys() - present if loaded.keeps(doc)}
+    for doc_id in sorted(indexed.keys() - present - kept):
         store.delete_article(doc_id)
         report.removed.append(doc_id)
 
@@ -81,7 +91,14 @@ def ingest(
             continue
         (report.updated if known else report.added).append(article.id)
         todo.append(article)
+    if extracted is not None:
+        for article in loaded.articles:  # before its chunks: a reader never misses the text
+            if not extracted.has_text(article.content_hash):
+                extracted.save_text(article.content_hash, article.text)
     _embed_and_store(todo, chunker, embedder, store, report, progress)
+    if extracted is not None:
+        texts = {a.content_hash for a in loaded.articles} | {indexed[d].content_hash for d in kept}
+        extracted.prune(texts, loaded.file_hashes)
     return report
 
 

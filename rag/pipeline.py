@@ -22,6 +22,7 @@ from rag.conversation import (
     wants_more,
 )
 from rag.embedding import Embedder, make_embedder
+from rag.extracted import ExtractedStore
 from rag.ingest import IngestReport, ingest
 from rag.keyword import ArticleChunks, KeywordIndex
 from rag.retrieval import HybridRetriever, Passage
@@ -149,7 +150,10 @@ class Pipeline:
             self.ingest_marker.parent.mkdir(parents=True, exist_ok=True)
             self.ingest_marker.touch()
             try:
-                report = ingest(corpus, self.chunker, self.embedder, self.store, progress)
+                extracted = ExtractedStore.in_data_dir(self.settings.data_dir)
+                report = ingest(
+                    corpus, self.chunker, self.embedder, self.store, progress, extracted
+                )
             except Exception:  # e.g. the embedder failed half-way: keep what was written
                 self._swap_keywords(self._synced_keywords(self.keywords))
                 self.ingest_marker.unlink(missing_ok=True)

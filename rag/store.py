@@ -27,6 +27,9 @@ class StoredChunk:
     outlet: str | None
     content_hash: str
     n_chunks: int
+    author: str | None = None
+    url: str | None = None
+    source: str = ""  # the file it was read from (a dump holds many articles)
 
     @property
     def id(self) -> str:
@@ -367,6 +370,9 @@ def nodes_of(article: Article, chunks: list[Chunk], embeddings: list[list[float]
                 "title": article.title,
                 "date": article.date or "",
                 "outlet": article.outlet or "",
+                "author": article.author or "",
+                "url": article.url or "",
+                "source": str(article.path),
                 "content_hash": article.content_hash,
                 "n_chunks": len(chunks),
             },
@@ -394,6 +400,9 @@ def stored_chunk(cid: str, text: str, meta: dict) -> StoredChunk:
         outlet=meta.get("outlet") or None,
         content_hash=meta.get("content_hash", ""),
         n_chunks=int(meta.get("n_chunks", 0)),
+        author=meta.get("author") or None,
+        url=meta.get("url") or None,
+        source=meta.get("source", ""),
     )
 
 

@@ -92,7 +92,8 @@ def test_ingest_of_a_missing_corpus_exits_2_and_names_the_setting(monkeypatch, t
     assert "RAG_CORPUS_DIR" in err
 
 
-HEAVY = ("torch", "sentence_transformers", "chromadb", "llama_index", "gradio")
+HEAVY = ("torch", "sentence_transformers", "chromadb", "llama_index", "gradio", "trafilatura")
+HEAVY += ("pypdf", "lxml", "yaml")
 
 
 @pytest.mark.parametrize("statement", ["import rag", "import rag, rag.cli"])

@@ -67,14 +67,14 @@ def hostile(corpus: Path) -> dict[str, str]:
 @pytest.fixture
 def vanish_mid_ingest(monkeypatch):
     """``vanishing.txt`` is listed with the corpus, then deleted just before it is read."""
-    real = rag.corpus.load_article
+    real = rag.corpus.read_source
 
     def load(path: Path):
         if path.name == "vanishing.txt":
             path.unlink()
         return real(path)
 
-    monkeypatch.setattr(rag.corpus, "load_article", load)
+    monkeypatch.setattr(rag.corpus, "read_source", load)
 
 
 def test_each_hostile_file_is_named_in_a_warning_and_the_rest_is_ingested(

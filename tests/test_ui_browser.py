@@ -191,7 +191,8 @@ def test_hostile_article_runs_nothing_in_a_card_or_the_reader(served, page):
     assert page.locator(".rag-card script, .rag-card img, .rag-answer img").count() == 0
 
     page.get_by_role("tab", name="Articles").click()
-    page.locator("#articles").get_by_text("Harbour pilots strike").first.click()
+    # Gradio's table also holds a hidden row sized by each column's longest cell.
+    page.locator("#articles").get_by_text("Harbour pilots strike").filter(visible=True).click()
     page.wait_for_selector("#reader article")
     reader = page.inner_text("#reader")
     assert "<script>window.__xss = 4</script>" in reader

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rag.chunking import chunk_id
 from rag.corpus import article_paths, decode_text, load_article
+from rag.extracted import ExtractedStore
 from rag.ingest import IngestReport
 from rag.settings import Settings
 from rag.store import StoredChunk
@@ -91,6 +92,9 @@ class Library:
     def _text(self, doc_id: str, first: StoredChunk) -> str:
         """The text citations index into: the corpus file while it matches what was indexed,
         else the indexed chunks laid back at their offsets (whitespace between them is lost)."""
+        kept = ExtractedStore.in_data_dir(self.settings.data_dir).text(first.content_hash)
+        if kept is not None:  # the extracted text, exactly as it was indexed
+            return kept
         path = self._corpus_file(doc_id)
         if path is not None:
             try:
