@@ -6,8 +6,8 @@ import pytest
 from conftest import seeded_pipeline
 
 from rag.answer.extractive import REPEAT_WEIGHT, demote_repeats
+from rag.asking import articles_of, cited_chunks, next_chunks
 from rag.conversation import entities, is_follow_up, referent, standalone_query, wants_more
-from rag.pipeline import articles_of, cited_chunks, next_chunks
 
 AMBASSADOR_Q = "Who is the US Ambassador to NATO?"
 AMBASSADOR_A = (
@@ -63,8 +63,8 @@ def pipeline(tmp_path_factory):
 
 
 def test_the_last_answers_articles_are_found_from_its_quotes(pipeline):
-    assert articles_of(cited_chunks(HISTORY, pipeline.keywords)) == {"001_5e5283315bc32363"}
-    assert cited_chunks([], pipeline.keywords) == frozenset()
+    assert articles_of(cited_chunks(HISTORY, pipeline.index.keywords)) == {"001_5e5283315bc32363"}
+    assert cited_chunks([], pipeline.index.keywords) == frozenset()
 
 
 def test_a_follow_up_keeps_the_cited_article_among_its_passages(pipeline):
@@ -74,8 +74,8 @@ def test_a_follow_up_keeps_the_cited_article_among_its_passages(pipeline):
 
 def test_sentences_already_said_rank_below_new_ones(pipeline):
     question = "What did she say about inviting Ukraine?"
-    passages = pipeline.retriever.retrieve(question, 5)
-    candidates = pipeline.answerer.candidates(question, question, passages)
+    passages = pipeline.retrieve(question, 5)
+    candidates = pipeline.backend().answerer.candidates(question, question, passages)
     first = candidates[0]
     demoted = demote_repeats(candidates, f"{first.text} [1]")
     again = next(c for c in demoted if c.text == first.text)
