@@ -87,7 +87,7 @@ def evaluate(
     answerer: str = "extractive",
     questions: Path = QUESTIONS,
 ) -> dict:
-    from rag.corpus import load_corpus
+    from rag import load_corpus
 
     conversations = load_items(read_questions(questions))
     articles = {a.id: a.text for a in load_corpus(corpus_dir).articles}

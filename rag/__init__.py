@@ -10,12 +10,17 @@ from collections.abc import Iterator
 
 from rag.answer.base import ABSTAIN_TEXT, Answer, Answerer
 from rag.articles import ArticleInfo
+from rag.chunking import Chunker, minilm_token_counter
 from rag.citations import Citation
-from rag.embedding import Embedder
+from rag.corpus import load_corpus
+from rag.embedding import Embedder, MiniLMEmbedder, minilm_dir
 from rag.ingest import IngestReport
 from rag.library import Library, Status, default_library
+from rag.retrieval import Passage
 from rag.settings import Settings
+from rag.store import StoredChunk
 from rag.uploads import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, UploadReport
+from rag.verify import SourceIndex
 
 __all__ = [
     "ABSTAIN_TEXT",
@@ -33,6 +38,15 @@ __all__ = [
     "UploadReport",
     "ask",
     "ask_stream",
+    # building blocks the eval's calibration scripts and the bench measure one at a time
+    "Chunker",
+    "MiniLMEmbedder",
+    "Passage",
+    "SourceIndex",
+    "StoredChunk",
+    "load_corpus",
+    "minilm_dir",
+    "minilm_token_counter",
 ]
 
 

@@ -21,7 +21,7 @@ from rag.embedding import Embedder
 from rag.ingest import IngestReport, ingest
 from rag.keyword import MANIFEST, ArticleChunks, KeywordIndex
 from rag.settings import Settings
-from rag.store import ChunkStore, drop_collection, open_collection
+from rag.store import ChunkStore, drop_collection, open_collection, reopened_collection
 
 log = logging.getLogger("rag")
 
@@ -112,7 +112,8 @@ class Index:
     def current(self) -> KeywordIndex:
         """The keyword index, reloaded first if another process saved a newer one."""
         if self._saved_identity() != self._seen and not self.lock.held_elsewhere():
-            self.keywords = self._load_keywords()
+            with self.lock.writing():
+                self._reload_if_saved_elsewhere()
         return self.keywords
 
     def _saved_identity(self) -> tuple | None:
@@ -232,8 +233,10 @@ class Index:
             self.keywords = self._save(self.keywords.updated(remove=[doc_id]))
 
     def _reload_if_saved_elsewhere(self) -> None:
-        """(Holding the lock) another process's ingest is what this one now starts from."""
+        """(Holding the lock) another writer's ingest is what this one now reads and starts
+        from: the store through a new client, and the keyword index it saved."""
         if self._saved_identity() != self._seen:
+            self.store = ChunkStore(reopened_collection(self.settings))
             self.keywords = self._load_keywords()
 
     def rebuild(self) -> None:

@@ -264,6 +264,10 @@ class KeywordIndex:
         articles.update({a.doc_id: a.key for a in add})
         return KeywordIndex(*compacted(segments, deleted), articles)
 
+    def with_article(self, doc_id: str, key: str, chunks: list[tuple[str, str]]) -> KeywordIndex:
+        """A new index with one article's ``(chunk id, text)``s in place of its old version."""
+        return self.updated(add=[ArticleChunks(doc_id, key, chunks)])
+
     def save(self, directory: Path) -> None:
         """New segments first, then the manifest swapped in atomically; unreferenced files go.
 

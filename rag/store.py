@@ -159,6 +159,17 @@ def open_collection(settings: Settings):
     return collection
 
 
+def reopened_collection(settings: Settings):
+    """The collection through a new client: an embedded Chroma keeps what it has read in
+    memory, so writes by another process are seen only by a client opened after them. (The
+    old client is left to whoever still holds it.)"""
+    if not settings.chroma_is_remote():
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(chroma_path(settings)), None)
+    return open_collection(settings)
+
+
 def check_readable(collection) -> None:
     """One stored vector fetched and searched for: touches the metadata and the vector index."""
     if collection.count() == 0:
