@@ -78,8 +78,8 @@ def _library(corpus_dir: Path | None = None):
 
 def cmd_ingest(args) -> int:
     if args.rebuild:  # before opening: a damaged index is set aside, not opened
+        from rag.chroma import drop_collection
         from rag.settings import Settings
-        from rag.store import drop_collection
 
         drop_collection(Settings())
     with _library(args.dir) as library:

@@ -8,73 +8,20 @@ read or write.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from rag.chroma import drop_collection, open_collection, reopened_collection
 from rag.chunking import Chunker
 from rag.embedding import Embedder
 from rag.ingest import IngestReport, ingest
 from rag.keyword import MANIFEST, ArticleChunks, KeywordIndex
+from rag.locks import WriteLock
 from rag.settings import Settings
-from rag.store import ChunkStore, drop_collection, open_collection, reopened_collection
+from rag.store import ChunkStore
 
 log = logging.getLogger("rag")
-
-
-class WriteLock:
-    """One writer at a time across threads and processes (``flock`` on a file); reentrant
-    for the thread holding it."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._threads = threading.Lock()
-        self._owner: int | None = None
-        self._depth = 0
-
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        if self._owner == threading.get_ident():
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        with self._threads, self._flock(fcntl.LOCK_EX):
-            self._owner, self._depth = threading.get_ident(), 1
-            try:
-                yield
-            finally:
-                self._owner, self._depth = None, 0
-
-    def held_elsewhere(self) -> bool:
-        """True while another thread or process is writing."""
-        if self._owner == threading.get_ident():
-            return False
-        if not self._threads.acquire(blocking=False):
-            return True
-        try:
-            with self._flock(fcntl.LOCK_EX | fcntl.LOCK_NB):
-                return False
-        except BlockingIOError:
-            return True
-        finally:
-            self._threads.release()
-
-    @contextmanager
-    def _flock(self, how: int) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a+b") as handle:
-            fcntl.flock(handle, how)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Index:

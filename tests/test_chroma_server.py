@@ -19,7 +19,7 @@ from test_ingest import *  # noqa: F403  (every ingest test, collected again her
 from test_ingest import KIRBY
 
 import rag
-from rag.store import chroma_client
+from rag.chroma import chroma_client
 
 
 def free_port() -> int:

@@ -143,7 +143,7 @@ def test_eight_askers_during_an_ingest(corpus: Path, make_pipeline):
 
 def test_a_waiting_writer_is_not_starved_by_readers():
     """Readers keep arriving; the writer still gets in, then readers resume."""
-    from rag.store import ReadWriteLock
+    from rag.locks import ReadWriteLock
 
     lock = ReadWriteLock()
     wrote = threading.Event()
@@ -211,7 +211,7 @@ def test_reads_under_the_read_lock_see_one_version_of_an_article(corpus: Path, m
 
 def test_a_waiting_reader_gets_in_between_back_to_back_writes():
     """An ingest writes article after article; a question waiting meanwhile goes next."""
-    from rag.store import ReadWriteLock
+    from rag.locks import ReadWriteLock
 
     lock = ReadWriteLock()
     first_write = threading.Event()

@@ -335,7 +335,7 @@ def test_an_embedder_error_half_way_keeps_what_was_written_in_step(
 
 def test_rebuild_from_the_corpus_folder_at_any_time(small_corpus: Path, tmp_path: Path):
     """``rag ingest --rebuild`` = drop this model's collection and keywords, then ingest."""
-    from rag.store import drop_collection
+    from rag.chroma import drop_collection
 
     data = tmp_path / "data"
     pipeline = open_pipeline(small_corpus, data)
