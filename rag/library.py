@@ -67,6 +67,7 @@ class Library:
         self._custom = Backend(answerer, condense or standalone_query) if answerer else None
         self._condense = condense
         self._chat_client = chat_client
+        self._own_client = chat_client is None  # a client passed in is the caller's to close
         if self.settings.answerer == "openai" and answerer is None:
             self._client()  # unconfigured: say now what to set, not at the first question
         self._backends: dict[str, tuple[object, Backend]] = {}
@@ -83,7 +84,7 @@ class Library:
         """Let go of the model server's connections; asking afterwards raises RuntimeError."""
         self._closed = True
         client = getattr(self._chat_client, "_client", None)
-        if client is not None:
+        if client is not None and self._own_client:
             client.close()
         self._backends.clear()
 
