@@ -202,7 +202,7 @@ def test_hostile_article_runs_nothing_in_a_card_or_the_reader(served, page):
 
 
 def test_uploads_outside_the_limits_are_refused_with_a_message(served, page):
-    from ui.library import MAX_UPLOAD_BYTES
+    from rag import MAX_UPLOAD_BYTES
 
     corpus = Path(served.settings.corpus_dir)
     before = sorted(p.name for p in corpus.iterdir())
