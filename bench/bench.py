@@ -179,24 +179,22 @@ def write_articles(folder: Path, texts: list[str], first: int) -> None:
 
 
 def timed_ingest(settings, embedder) -> tuple[float, object, object]:
-    from rag.pipeline import build_pipeline
-
-    pipeline = build_pipeline(settings, embedder=embedder)
-    started = time.perf_counter()
-    report = pipeline.ingest()
-    return time.perf_counter() - started, report, pipeline
-
-
-def warm_asks(stage: Stage, settings, qs: list[str], gold: dict) -> None:
-    """Every question through the public ``rag.ask``, each beside one forward pass of the
-    query encoder on the same question (the hardware limit for answering it)."""
     import rag
-    from rag.pipeline import cached_pipeline, shared_embedder
 
-    cached_pipeline.cache_clear()  # a fresh pipeline reads the index as it now is
-    encoder = shared_embedder(settings)
+    library = rag.Library(settings, embedder=embedder)
+    started = time.perf_counter()
+    report = library.ingest()
+    return time.perf_counter() - started, report, library
+
+
+def warm_asks(stage: Stage, settings, encoder, qs: list[str], gold: dict) -> None:
+    """Every question through the public ``rag.Library.ask``, each beside one forward pass of
+    the query encoder on the same question (the hardware limit for answering it)."""
+    import rag
+
+    library = rag.Library(settings, embedder=encoder)  # a fresh one reads the index as it is
     for q in qs[:5]:  # warm-up: model, caches, HNSW index in memory
-        rag.ask(q, settings=settings)
+        library.ask(q)
         encoder.embed([q])
     hits = []
     for q in qs * PASSES:
@@ -205,7 +203,7 @@ def warm_asks(stage: Stage, settings, qs: list[str], gold: dict) -> None:
         stage.forward_ms.append(ms(time.perf_counter() - wall))
         stage.forward_cpu_ms.append(ms(time.process_time() - cpu))
         wall, cpu = time.perf_counter(), time.process_time()
-        answer = rag.ask(q, settings=settings)
+        answer = library.ask(q)
         stage.ask_ms.append(ms(time.perf_counter() - wall))
         stage.ask_cpu_ms.append(ms(time.process_time() - cpu))
         if q in gold:
@@ -332,8 +330,6 @@ def run(work: Path, sizes: list[int]) -> dict:
     import rag
     from eval.distractors import build_articles
     from eval.peer import naive_embed_model
-    from rag.embedding import MiniLMEmbedder
-    from rag.pipeline import shared_embedder
 
     logging.getLogger("rag").setLevel(logging.ERROR)
     began = time.perf_counter()
@@ -346,12 +342,12 @@ def run(work: Path, sizes: list[int]) -> dict:
     qs, gold = questions()
 
     # The query encoder as `rag` builds it; its first use makes the one-time ONNX export.
-    encoder = shared_embedder(settings)
+    encoder = rag.Library(settings).embedder
     started = time.perf_counter()
     encoder.embed(["warm up"])
     results["onnx_export_s"] = time.perf_counter() - started
     results["query_encoder"] = "onnxruntime" if getattr(encoder, "_onnx", None) else "torch"
-    torch_model = MiniLMEmbedder()  # raw sentence-transformers, the reference
+    torch_model = rag.MiniLMEmbedder()  # raw sentence-transformers, the reference
     torch_model.torch_embed(["warm up"])
     results["torch_forward_ms"] = median(
         [ms(timeit(lambda q=q: torch_model.torch_embed([q]))) for q in qs[:40]]
@@ -366,7 +362,7 @@ def run(work: Path, sizes: list[int]) -> dict:
     stage.ingest_s, report, pipeline = timed_ingest(settings, counting)
     stage.ingest_chunks = report.chunks_embedded
     finish_stage(
-        stage, pipeline, settings, qs, gold, corpus, naive_embedding(hf, naive_cache, None)
+        stage, pipeline, settings, encoder, qs, gold, corpus, naive_embedding(hf, naive_cache, None)
     )
     stage.cold = cold_starts(settings, qs[0])
     stages.append(stage)
@@ -395,10 +391,9 @@ def run(work: Path, sizes: list[int]) -> dict:
     if len(sizes) > 1:
         stage = Stage("1k", text="real (seeds + NewsArticles)", vectors="real MiniLM")
         added, first = add_until(sizes[1], pipeline.status().chunks)
-        from rag.corpus import load_article
-
-        new_articles = [load_article(p) for p in sorted(corpus.glob("bx_*.txt"))]
-        texts = [c.text for a in new_articles for c in pipeline.chunker.chunks(a)]
+        loaded = rag.load_corpus(corpus).articles
+        new = sorted((a for a in loaded if a.id.startswith("bx_")), key=lambda a: a.id)
+        texts = [c.text for a in new for c in pipeline.index.chunker.chunks(a)]
         results["ingest_reference"] = {
             "chunks": len(texts),
             "sentence_transformers_s": timeit(
@@ -411,11 +406,13 @@ def run(work: Path, sizes: list[int]) -> dict:
         stage.ingest_chunks = report.chunks_embedded
         results["ingest_reference"]["ours_s"] = stage.ingest_s
         results["ingest_reference"]["ours_chunks"] = report.chunks_embedded
-        pool_ids = [s.id for s in pipeline.store.all_chunks() if s.id.startswith("bx_")]
-        pool = np.array(list(pipeline.store.embeddings(pool_ids).values()), dtype=np.float64)
+        store = pipeline.index.store
+        pool_ids = [s.id for s in store.all_chunks() if s.id.startswith("bx_")]
+        pool = np.array(list(store.embeddings(pool_ids).values()), dtype=np.float64)
         finish_stage(
-            stage, pipeline, settings, qs, gold, corpus, naive_embedding(hf, naive_cache, None)
-        )
+            stage, pipeline, settings, encoder, qs, gold, corpus,
+            naive_embedding(hf, naive_cache, None),
+        )  # fmt: skip
         stages.append(stage)
         proxy = ProxyEmbedder(pool, encoder.name)
 
@@ -433,9 +430,8 @@ def run(work: Path, sizes: list[int]) -> dict:
         stage.ingest_s, report, pipeline = timed_ingest(settings, proxy)
         stage.ingest_chunks = report.chunks_embedded
         if size == sizes[2]:
-            noop_pipeline = pipeline
             counting = CountingEmbedder(proxy)
-            noop_pipeline.embedder = counting
+            noop_pipeline = rag.Library(settings, embedder=counting)
             times, cpu = [], []
             for _ in range(3):
                 started, cpu_started = time.perf_counter(), time.process_time()
@@ -451,8 +447,9 @@ def run(work: Path, sizes: list[int]) -> dict:
             }
             results["keyword_rebuild_s"] = keyword_rebuild_seconds(pipeline)
         finish_stage(
-            stage, pipeline, settings, qs, gold, corpus, naive_embedding(hf, naive_cache, proxy)
-        )
+            stage, pipeline, settings, encoder, qs, gold, corpus,
+            naive_embedding(hf, naive_cache, proxy),
+        )  # fmt: skip
         stage.cold = cold_starts(settings, qs[0])
         stages.append(stage)
 
@@ -468,10 +465,10 @@ def run(work: Path, sizes: list[int]) -> dict:
     return results
 
 
-def finish_stage(stage, pipeline, settings, qs, gold, corpus, naive_model) -> None:
+def finish_stage(stage, pipeline, settings, encoder, qs, gold, corpus, naive_model) -> None:
     status = pipeline.status()
     stage.articles, stage.chunks = status.articles, status.chunks
-    warm_asks(stage, settings, qs, gold)
+    warm_asks(stage, settings, encoder, qs, gold)
     naive_run(stage, corpus, naive_model, qs, gold)
     print(
         f"[bench] {stage.label}: {stage.chunks:,} chunks, ingest {stage.ingest_s:.1f} s, "
@@ -483,15 +480,14 @@ def finish_stage(stage, pipeline, settings, qs, gold, corpus, naive_model) -> No
 
 def keyword_rebuild_seconds(pipeline) -> float:
     """What the old design paid on every change: the keyword index from all chunks."""
-    from rag.keyword import KeywordIndex
-
-    chunks = [(s.id, s.chunk.text) for s in pipeline.store.all_chunks()]
-    return timeit(lambda: KeywordIndex.build(chunks))
+    keywords = pipeline.index.keywords
+    chunks = [(s.id, s.chunk.text) for s in pipeline.index.store.all_chunks()]
+    return timeit(lambda: type(keywords).build(chunks))
 
 
 def add_one_article(pipeline, settings, encoder, corpus: Path) -> dict:
     """One new article into the largest index: what an everyday update costs at that size."""
-    from rag.keyword import ArticleChunks
+    import rag
 
     path = corpus / "bx_new_article.txt"
     path.write_text(
@@ -501,19 +497,18 @@ def add_one_article(pipeline, settings, encoder, corpus: Path) -> dict:
         encoding="utf-8",
     )
     counting = CountingEmbedder(encoder)
-    pipeline.embedder = counting
-    before = pipeline.keywords
+    pipeline = rag.Library(settings, embedder=counting)
+    index = pipeline.index
+    before = index.keywords
     started = time.perf_counter()
     report = pipeline.ingest()
     seconds = time.perf_counter() - started
     # The keyword part of that ingest alone: tokenize the article's chunks, save the update.
-    chunks = [
-        (s.id, s.chunk.text) for s in pipeline.store.all_chunks() if s.id.startswith(path.stem)
-    ]
+    chunks = [(s.id, s.chunk.text) for s in index.store.all_chunks() if s.id.startswith(path.stem)]
     started = time.perf_counter()
-    before.updated(add=[ArticleChunks(path.stem, "bench", chunks)]).save(pipeline.keyword_dir)
+    before.with_article(path.stem, "bench", chunks).save(index.keyword_dir)
     keyword_s = time.perf_counter() - started
-    pipeline.keywords.save(pipeline.keyword_dir)  # back to the index the ingest saved
+    index.keywords.save(index.keyword_dir)  # back to the index the ingest saved
     return {
         "added": report.added,
         "embedded": counting.count,

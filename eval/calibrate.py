@@ -19,7 +19,7 @@ MAX_FALSE_ABSTENTION = 0.05
 
 def scored_confidences(corpus_dir: Path = Path("seeds")) -> list[tuple[float, bool, bool]]:
     """(confidence, answerable, correct-if-answered) per question, gate open."""
-    from rag.corpus import load_corpus
+    from rag import load_corpus
 
     settings = eval_settings(corpus_dir, OUT / "index", abstain_threshold=0.0)
     articles = {a.id: a.text for a in load_corpus(corpus_dir).articles}

@@ -20,8 +20,7 @@ PAIRS = Path(__file__).parent / "support_pairs.jsonl"
 
 
 def article_passages(article, chunker):
-    from rag.retrieval import Passage
-    from rag.store import StoredChunk
+    from rag import Passage, StoredChunk
 
     chunks = chunker.chunks(article)
     return [
@@ -39,11 +38,14 @@ def article_passages(article, chunker):
 def scored_pairs(corpus_dir: Path = Path("seeds")) -> list[dict]:
     import numpy as np
 
-    from rag.chunking import Chunker, minilm_token_counter
-    from rag.corpus import load_corpus
-    from rag.embedding import MiniLMEmbedder
-    from rag.settings import Settings
-    from rag.verify import SourceIndex
+    from rag import (
+        Chunker,
+        MiniLMEmbedder,
+        Settings,
+        SourceIndex,
+        load_corpus,
+        minilm_token_counter,
+    )
 
     settings = Settings()
     embedder = MiniLMEmbedder()

@@ -12,7 +12,7 @@ class NaivePipeline:
         """``embed_model`` (a llama-index embedding) defaults to MiniLM through HuggingFace."""
         from llama_index.core import Document, Settings, VectorStoreIndex
 
-        from rag.corpus import load_corpus
+        from rag import load_corpus
 
         Settings.llm = None
         embed = embed_model or naive_embed_model()
@@ -50,6 +50,6 @@ def naive_embed_model():
     """The bundled MiniLM as llama-index's HuggingFaceEmbedding (torch), as a naive user would."""
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-    from rag.embedding import minilm_dir
+    from rag import minilm_dir
 
     return HuggingFaceEmbedding(model_name=str(minilm_dir()), device="cpu")

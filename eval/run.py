@@ -88,7 +88,7 @@ def evaluate(
     answerer: str = "extractive",
     questions: Path | list[dict] = QUESTIONS,
 ) -> dict:
-    from rag.corpus import load_corpus
+    from rag import load_corpus
 
     rows = questions if isinstance(questions, list) else read_questions(questions)
     conversations = load_items(rows)

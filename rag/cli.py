@@ -67,32 +67,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _pipeline(corpus_dir: Path | None = None):
-    from rag.pipeline import build_pipeline
-    from rag.settings import Settings
+def _library(corpus_dir: Path | None = None):
+    from rag import Library, Settings
 
     settings = Settings()
     if corpus_dir is not None:
         settings = settings.model_copy(update={"corpus_dir": corpus_dir})
-    return build_pipeline(settings)
+    return Library(settings)
 
 
 def cmd_ingest(args) -> int:
-    if args.rebuild:
+    if args.rebuild:  # before opening: a damaged index is set aside, not opened
+        from rag.chroma import drop_collection
         from rag.settings import Settings
-        from rag.store import drop_collection
 
         drop_collection(Settings())
-    pipeline = _pipeline(args.dir)
-    report = pipeline.ingest(progress=True)
-    print(report.summary())
-    status = pipeline.status()
+    with _library(args.dir) as library:
+        report = library.ingest(progress=True)
+        print(report.summary())
+        status = library.status()
     print(f"index: {status.articles} articles, {status.chunks} chunks")
     return 0
 
 
 def cmd_ask(args) -> int:
-    answer = _pipeline().ask(args.question)
+    with _library() as library:
+        answer = library.ask(args.question)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -117,7 +117,7 @@ def format_answer(answer) -> str:
 
 
 def cmd_chat(args) -> int:
-    pipeline = _pipeline()
+    library = _library()
     history: list[dict] = []
     print("Ask about the articles (empty line or Ctrl-D to quit).")
     while True:
@@ -129,7 +129,7 @@ def cmd_chat(args) -> int:
         if not question:
             return 0
         try:
-            answer = pipeline.ask(question, history)
+            answer = library.ask(question, history)
         except (ValueError, TypeError) as err:
             print(f"error: {err}")
             continue
@@ -140,15 +140,24 @@ def cmd_chat(args) -> int:
         ]
 
 
+APPS = "rag.apps"  # entry-point group: the web app registers "serve" there (pyproject.toml)
+
+
 def cmd_serve(args) -> int:
+    """The web chat and HTTP API, found through an entry point: the library imports no app."""
+    from importlib.metadata import entry_points
+
     from rag.settings import Settings
 
     overrides = {"ui_host": args.host, "ui_port": args.port}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    found = entry_points(group=APPS, name="serve")
+    if not found:
+        raise RuntimeError("rag serve needs the web app: pip install -e '.[ui]'")
     try:
-        from ui.app import serve
+        serve = next(iter(found)).load()
     except ImportError as err:
-        raise RuntimeError(f"rag serve needs the web UI ({err}): pip install -e .") from err
+        raise RuntimeError(f"rag serve needs the web app ({err}): pip install -e '.[ui]'") from err
     try:
         serve(settings)
     except OSError as err:  # typically the port is taken
@@ -160,20 +169,23 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    checkout = Path(__file__).resolve().parents[1]  # eval/ sits beside rag/ in a checkout
-    if (checkout / "eval").is_dir() and str(checkout) not in sys.path:
-        sys.path.insert(0, str(checkout))
-    try:
-        from eval.__main__ import main as eval_main
-    except ImportError as err:
-        raise RuntimeError("rag eval runs from a checkout of the repository (needs eval/)") from err
+    """`python -m eval` in the checkout (eval/ sits beside rag/; it is not installed)."""
+    import os
+    import subprocess
+
+    checkout = Path(__file__).resolve().parents[1]
+    if not (checkout / "eval" / "__main__.py").is_file():
+        raise RuntimeError("rag eval runs from a checkout of the repository (needs eval/)")
     argv = ["--distractors", str(args.distractors)] if args.distractors else []
-    argv += ["--answerer", args.answerer]
-    return eval_main(argv + (["--no-peer"] if args.no_peer else []))
+    argv += ["--answerer", args.answerer] + (["--no-peer"] if args.no_peer else [])
+    path = os.pathsep.join(p for p in (str(checkout), os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, PYTHONPATH=path)
+    return subprocess.call([sys.executable, "-m", "eval", *argv], env=env)
 
 
 def cmd_status(args) -> int:
-    status = _pipeline().status()
+    with _library() as library:
+        status = library.status()
     if args.json:
         print(json.dumps(status.to_dict()))
     else:

@@ -63,8 +63,10 @@ class Settings(BaseSettings):
     # The web UI (`rag serve`): local-only unless told otherwise; optional login "user:password".
     ui_host: str = "127.0.0.1"
     ui_port: int = Field(default=7860, ge=1, le=65535)
-    # Left out of dumps: ask() keys its pipeline cache on the settings' JSON.
+    # Left out of dumps: ask() keys its default Library on the settings' JSON.
     ui_auth: SecretStr | None = Field(default=None, exclude=True)
+    # The HTTP API (`rag serve`, /v1): callers must send "Authorization: Bearer <key>".
+    api_key: SecretStr | None = Field(default=None, exclude=True)
 
     @field_validator("ui_auth")
     @classmethod

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 from rag.chunking import Chunk
 from rag.corpus import Article
-from rag.settings import Settings
+from rag.locks import ReadWriteLock
 
 log = logging.getLogger("rag")
 
@@ -48,127 +45,6 @@ class IndexedArticle:
     def complete(self) -> bool:
         """Every chunk of one version is stored; anything else is re-ingested whole."""
         return self.stored == self.n_chunks and not self.mixed
-
-
-class ReadWriteLock:
-    """Many readers or one writer, taking turns: readers waiting when a write ends go before
-    the next write, and a waiting writer goes before readers that come later. So neither a
-    stream of questions nor an ingest's back-to-back writes can starve the other.
-
-    Not reentrant: a reader must not ask for the lock again while it holds it.
-    """
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._readers = 0
-        self._readers_waiting = 0
-        self._readers_turn = False
-        self._writing = False
-        self._writers_waiting = 0
-
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        with self._changed:
-            self._readers_waiting += 1
-            self._changed.wait_for(
-                lambda: not self._writing and (self._readers_turn or not self._writers_waiting)
-            )
-            self._readers_waiting -= 1
-            self._readers += 1
-            if not self._readers_waiting:
-                self._readers_turn = False
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._readers -= 1
-                self._changed.notify_all()
-
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        with self._changed:
-            self._writers_waiting += 1
-            self._changed.wait_for(
-                lambda: not self._writing and not self._readers and not self._readers_turn
-            )
-            self._writers_waiting -= 1
-            self._writing = True
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._writing = False
-                self._readers_turn = self._readers_waiting > 0
-                self._changed.notify_all()
-
-
-class DamagedIndexError(RuntimeError):
-    """The on-disk index cannot be read; the message says how to rebuild it."""
-
-    def __init__(self, settings: Settings, err: BaseException):
-        reason = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
-        super().__init__(
-            f"The index in {chroma_path(settings)} is damaged or unreadable ({reason}). "
-            f"Rebuild it from {settings.corpus_dir} with `rag ingest --rebuild`."
-        )
-
-
-def chroma_path(settings: Settings) -> Path:
-    return Path(settings.data_dir) / "chroma"
-
-
-def chroma_client(settings: Settings):
-    """Embedded on disk under RAG_DATA_DIR, or a `chroma run` server at RAG_CHROMA_HOST/PORT."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_is_remote():
-        return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port or 8000, settings=chroma_settings
-        )
-    path = chroma_path(settings)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise RuntimeError(
-            f"Cannot use {settings.data_dir} as the data folder ({err.strerror}): point "
-            "RAG_DATA_DIR at a folder you can write to"
-        ) from err
-    try:
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as err:  # chromadb raises its own errors for a damaged database
-        raise DamagedIndexError(settings, err) from err
-
-
-def open_collection(settings: Settings):
-    """The collection for this embedding model, created on first use, checked readable.
-
-    A damaged database or vector index is reported here, at start, with the rebuild hint,
-    rather than as a traceback from the first question.
-    """
-    client = chroma_client(settings)
-    try:
-        collection = client.get_or_create_collection(
-            settings.collection_name(),
-            metadata={"hnsw:space": "cosine", "embed_model": settings.embed_model},
-            embedding_function=None,
-        )
-        check_readable(collection)
-    except Exception as err:
-        if settings.chroma_is_remote():
-            raise
-        raise DamagedIndexError(settings, err) from err
-    return collection
-
-
-def check_readable(collection) -> None:
-    """One stored vector fetched and searched for: touches the metadata and the vector index."""
-    if collection.count() == 0:
-        return
-    sample = collection.get(limit=1, include=["embeddings"])
-    vector = [float(x) for x in sample["embeddings"][0]]
-    collection.query(query_embeddings=[vector], n_results=1, include=["metadatas"])
 
 
 class ChunkStore:
@@ -404,35 +280,3 @@ def stored_chunk(cid: str, text: str, meta: dict) -> StoredChunk:
         url=meta.get("url") or None,
         source=meta.get("source", ""),
     )
-
-
-def drop_collection(settings: Settings) -> None:
-    """Delete this model's collection and keyword index (``rag ingest --rebuild``).
-
-    A local index too damaged to open is moved aside (kept, never deleted) for a fresh one.
-    """
-    import shutil
-
-    try:
-        client = chroma_client(settings)
-        if settings.collection_name() in [c.name for c in client.list_collections()]:
-            client.delete_collection(settings.collection_name())
-    except Exception as err:
-        if settings.chroma_is_remote() or not chroma_path(settings).is_dir():
-            raise
-        set_aside(settings, err)
-    shutil.rmtree(Path(settings.data_dir) / "bm25" / settings.collection_name(), ignore_errors=True)
-
-
-def set_aside(settings: Settings, err: BaseException) -> Path:
-    """Renames the damaged Chroma folder, so the rebuild starts from an empty one."""
-    import time
-
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    path = chroma_path(settings)
-    aside = path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-    path.rename(aside)
-    SharedSystemClient.clear_system_cache()  # forget the half-opened client of the old folder
-    log.warning("moved the damaged index %s aside to %s (%s); rebuilding", path, aside, err)
-    return aside

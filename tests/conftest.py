@@ -58,14 +58,25 @@ class HashingEmbedder:
         return [c / norm for c in counts]
 
 
-def seeded_pipeline(root: Path, real_model: bool = False):
-    """A pipeline over a private copy of the seeds under ``root``, ingested; the hashing
-    embedder unless ``real_model`` (the bundled MiniLM, shared by every module that loads it)."""
-    from rag.pipeline import build_pipeline
+_MINILM: list = []
 
+
+def shared_minilm(settings: rag.Settings):
+    """The bundled MiniLM as ``rag.Library`` builds it, loaded once for the whole session."""
+    if not _MINILM:
+        from rag.pipeline import build_embedder
+
+        _MINILM.append(build_embedder(settings))
+    return _MINILM[0]
+
+
+def seeded_pipeline(root: Path, real_model: bool = False) -> rag.Library:
+    """A Library over a private copy of the seeds under ``root``, ingested; the hashing
+    embedder unless ``real_model`` (the bundled MiniLM, shared by every module that loads it)."""
     shutil.copytree(SEEDS, root / "corpus")
     settings = rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data")
-    built = build_pipeline(settings, embedder=None if real_model else HashingEmbedder())
+    embedder = shared_minilm(settings) if real_model else HashingEmbedder()
+    built = rag.Library(settings, embedder=embedder)
     built.ingest()
     return built
 
@@ -90,15 +101,13 @@ def corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_pipeline(tmp_path: Path):
-    """``make_pipeline(corpus_dir)`` → a Pipeline on real Chroma in tmp_path, hashing embedder."""
+    """``make_pipeline(corpus_dir)`` → a Library on real Chroma in tmp_path, hashing embedder."""
 
     def make(
         corpus_dir: Path, embedder: HashingEmbedder | None = None, data_dir: Path | None = None
     ):
-        from rag.pipeline import build_pipeline
-
         settings = rag.Settings(corpus_dir=corpus_dir, data_dir=data_dir or tmp_path / "data")
-        return build_pipeline(settings, embedder=embedder or HashingEmbedder())
+        return rag.Library(settings, embedder=embedder or HashingEmbedder())
 
     return make
 

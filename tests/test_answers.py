@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
+from conftest import SEEDS, shared_minilm
 
 import rag
-import rag.pipeline
+import rag.library
 from rag.answer import ABSTAIN_TEXT
 from rag.cli import main
 from rag.corpus import load_corpus
@@ -56,7 +56,7 @@ def qa(tmp_path_factory):
     root = tmp_path_factory.mktemp("qa")
     shutil.copytree(SEEDS, root / "corpus")
     settings = rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data")
-    pipeline = rag.pipeline.build_pipeline(settings)
+    pipeline = rag.Library(settings, embedder=shared_minilm(settings))
     report = pipeline.ingest()
     assert len(report.added) == 5
     return pipeline
@@ -116,7 +116,7 @@ def test_kirby_question(answers):
 
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_every_retrieval_mode_ranks_the_ambassador_article_first(qa, mode):
-    passages = qa.retriever.retrieve("Who is the US Ambassador to NATO?", 5, mode=mode)
+    passages = qa.retrieve("Who is the US Ambassador to NATO?", 5, mode=mode)
     assert passages[0].chunk.doc_id == AMBASSADOR
     assert [p.rank for p in passages] == list(range(1, len(passages) + 1))
     assert all(-1.0 <= p.dense <= 1.0 for p in passages)
@@ -229,12 +229,12 @@ def test_answer_to_dict_is_json_serialisable(answers):
 @pytest.fixture
 def same_model(qa, monkeypatch):
     """Pipelines built by the CLI or rag.ask reuse the already loaded model."""
-    monkeypatch.setattr(rag.pipeline, "make_embedder", lambda settings: qa.embedder)
+    monkeypatch.setattr(rag.library, "build_embedder", lambda settings: qa.embedder)
     monkeypatch.setenv("RAG_CORPUS_DIR", str(qa.settings.corpus_dir))
     monkeypatch.setenv("RAG_DATA_DIR", str(qa.settings.data_dir))
-    rag.pipeline.cached_pipeline.cache_clear()
+    rag.library.close_default_libraries()
     yield qa
-    rag.pipeline.cached_pipeline.cache_clear()
+    rag.library.close_default_libraries()
 
 
 def test_cli_ask_json(same_model, capsys):

@@ -19,8 +19,7 @@ from test_ingest import *  # noqa: F403  (every ingest test, collected again her
 from test_ingest import KIRBY
 
 import rag
-from rag.pipeline import build_pipeline
-from rag.store import chroma_client
+from rag.chroma import chroma_client
 
 
 def free_port() -> int:
@@ -71,7 +70,7 @@ def remote_chroma(chroma_server, monkeypatch):
 
 def test_the_pipeline_really_uses_the_server(corpus: Path, tmp_path: Path, chroma_server):
     host, port = chroma_server
-    pipeline = build_pipeline(
+    pipeline = rag.Library(
         rag.Settings(corpus_dir=corpus, data_dir=tmp_path / "data"), embedder=HashingEmbedder()
     )
     pipeline.ingest()
@@ -85,7 +84,7 @@ def test_the_pipeline_really_uses_the_server(corpus: Path, tmp_path: Path, chrom
 def test_retrieval_and_answers_equal_the_embedded_stores(corpus: Path, tmp_path: Path):
     def pipeline(**where):
         settings = rag.Settings(corpus_dir=corpus, retrieval="hybrid", **where)
-        built = build_pipeline(settings, embedder=HashingEmbedder())
+        built = rag.Library(settings, embedder=HashingEmbedder())
         built.ingest()
         return built
 
@@ -100,8 +99,8 @@ def test_retrieval_and_answers_equal_the_embedded_stores(corpus: Path, tmp_path:
         "What did John Kirby say about NATO membership for Ukraine?",
     ]:
         for mode in ("dense", "bm25", "hybrid"):
-            got = remote.retriever.retrieve(question, 5, mode=mode)
-            want = local.retriever.retrieve(question, 5, mode=mode)
+            got = remote.retrieve(question, 5, mode=mode)
+            want = local.retrieve(question, 5, mode=mode)
             assert [p.chunk.id for p in got] == [p.chunk.id for p in want]
             assert got
         answer = remote.ask(question)
@@ -114,16 +113,16 @@ def test_retrieval_and_answers_equal_the_embedded_stores(corpus: Path, tmp_path:
 def test_a_second_machine_sees_the_same_index(corpus: Path, tmp_path: Path):
     """Two data folders (two machines) share the vectors on the server; the second one's
     keyword index is built from the server's chunks, not from its own files."""
-    first = build_pipeline(
+    first = rag.Library(
         rag.Settings(corpus_dir=corpus, data_dir=tmp_path / "a"), embedder=HashingEmbedder()
     )
     first.ingest()
     (corpus / f"{KIRBY}.txt").unlink()  # the second machine has no corpus copy of this one
 
-    second = build_pipeline(
+    second = rag.Library(
         rag.Settings(corpus_dir=corpus, data_dir=tmp_path / "b"), embedder=HashingEmbedder()
     )
 
     assert second.status().chunks == first.status().chunks
-    assert sorted(second.keywords.ids) == sorted(first.keywords.ids)
-    assert second.keywords.search("Kirby", 1)[0][0].startswith(KIRBY)
+    assert sorted(second.index.keywords.ids) == sorted(first.index.keywords.ids)
+    assert second.index.keywords.search("Kirby", 1)[0][0].startswith(KIRBY)

@@ -12,7 +12,6 @@ from conftest import ROOT, HashingEmbedder
 
 import rag
 from rag.cli import main
-from rag.pipeline import build_pipeline
 
 
 @pytest.fixture
@@ -48,9 +47,7 @@ def test_status_json_on_an_empty_index(env, capsys):
 
 def test_status_json_counts_what_is_indexed(env: Path, corpus: Path, capsys):
     # Index with the hashing double into the collection the CLI opens (same settings).
-    indexed = build_pipeline(
-        rag.Settings(corpus_dir=corpus, data_dir=env), embedder=HashingEmbedder()
-    )
+    indexed = rag.Library(rag.Settings(corpus_dir=corpus, data_dir=env), embedder=HashingEmbedder())
     indexed.ingest()
     capsys.readouterr()
 

@@ -100,8 +100,8 @@ def test_eight_askers_during_an_ingest(corpus: Path, make_pipeline):
     def audit() -> None:
         started.wait()
         while not run.ingested.is_set() or not run.audits:
-            with pipeline.store.reading():
-                indexed = pipeline.store.articles()
+            with pipeline.index.store.reading():
+                indexed = pipeline.index.store.articles()
             half = [a.doc_id for a in indexed.values() if not a.complete]
             assert not half, f"a reader saw half-ingested articles: {half}"
             with run.lock:
@@ -137,13 +137,13 @@ def test_eight_askers_during_an_ingest(corpus: Path, make_pipeline):
             assert citation.quote == text[citation.start : citation.end]
             cited += 1
     assert cited > 0
-    final = pipeline.store.articles()
+    final = pipeline.index.store.articles()
     assert len(final) == 65 and all(a.complete for a in final.values())
 
 
 def test_a_waiting_writer_is_not_starved_by_readers():
     """Readers keep arriving; the writer still gets in, then readers resume."""
-    from rag.store import ReadWriteLock
+    from rag.locks import ReadWriteLock
 
     lock = ReadWriteLock()
     wrote = threading.Event()
@@ -184,11 +184,11 @@ def test_reads_under_the_read_lock_see_one_version_of_an_article(corpus: Path, m
     """
     pipeline = make_pipeline(corpus, HashingEmbedder())
     pipeline.ingest()
-    store, doc = pipeline.store, "001_5e5283315bc32363"
+    store, doc = pipeline.index.store, "001_5e5283315bc32363"
     path = corpus / f"{doc}.txt"
     path.write_text(path.read_text(encoding="utf-8") + "Talks resumed.\n", encoding="utf-8")
     new = {a.id: a for a in load_corpus(corpus).articles}[doc]
-    chunks = pipeline.chunker.chunks(new)
+    chunks = pipeline.index.chunker.chunks(new)
     vectors = pipeline.embedder.embed([c.text for c in chunks])
     replaced = threading.Event()
 
@@ -211,7 +211,7 @@ def test_reads_under_the_read_lock_see_one_version_of_an_article(corpus: Path, m
 
 def test_a_waiting_reader_gets_in_between_back_to_back_writes():
     """An ingest writes article after article; a question waiting meanwhile goes next."""
-    from rag.store import ReadWriteLock
+    from rag.locks import ReadWriteLock
 
     lock = ReadWriteLock()
     first_write = threading.Event()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import seeded_pipeline
 
+from rag.asking import articles_of, cited_chunks, next_chunks
 from rag.conversation import entities_of, is_follow_up, referent, standalone_query, wants_more
-from rag.pipeline import articles_of, cited_chunks, next_chunks
 
 AMBASSADOR_Q = "Who is the US Ambassador to NATO?"
 AMBASSADOR_A = (
@@ -62,8 +62,8 @@ def pipeline(tmp_path_factory):
 
 
 def test_the_last_answers_articles_are_found_from_its_quotes(pipeline):
-    assert articles_of(cited_chunks(HISTORY, pipeline.keywords)) == {"001_5e5283315bc32363"}
-    assert cited_chunks([], pipeline.keywords) == frozenset()
+    assert articles_of(cited_chunks(HISTORY, pipeline.index.keywords)) == {"001_5e5283315bc32363"}
+    assert cited_chunks([], pipeline.index.keywords) == frozenset()
 
 
 def test_a_follow_up_keeps_the_cited_article_among_its_passages(pipeline):

@@ -28,7 +28,6 @@ from synthetic import write_articles
 
 import rag
 import rag.keyword
-import rag.pipeline
 from rag.corpus import load_corpus
 from rag.keyword import MANIFEST, KeywordIndex
 from rag.store import ChunkStore
@@ -49,16 +48,16 @@ def settings_for(corpus: Path, data: Path, url: str = "http://127.0.0.1:9/v1") -
 
 def open_pipeline(corpus: Path, data: Path):
     """A fresh pipeline over an existing data dir, as a newly started process builds one."""
-    return rag.pipeline.build_pipeline(settings_for(corpus, data), embedder=HashingEmbedder())
+    return rag.Library(settings_for(corpus, data), embedder=HashingEmbedder())
 
 
 def assert_index_matches_corpus(pipeline, corpus: Path) -> None:
     articles = {a.id: a for a in load_corpus(corpus).articles}
-    expected = {c.id: c.text for a in articles.values() for c in pipeline.chunker.chunks(a)}
-    stored = {s.id: s.chunk.text for s in pipeline.store.all_chunks()}
+    expected = {c.id: c.text for a in articles.values() for c in pipeline.index.chunker.chunks(a)}
+    stored = {s.id: s.chunk.text for s in pipeline.index.store.all_chunks()}
     assert stored == expected  # nothing missing, no orphan, no stale text
-    assert pipeline.store.count() == len(expected)  # no duplicates
-    indexed = pipeline.store.articles()
+    assert pipeline.index.store.count() == len(expected)  # no duplicates
+    indexed = pipeline.index.store.articles()
     assert {d: a.content_hash for d, a in indexed.items()} == {
         d: a.content_hash for d, a in articles.items()
     }
@@ -67,23 +66,24 @@ def assert_index_matches_corpus(pipeline, corpus: Path) -> None:
     for doc_id, article in articles.items():  # the keyword index holds the current texts
         token = re.search(r"\b(?:syn|upd)\d+x\b", article.text)
         if token:
-            assert pipeline.keywords.search(token.group(), 1)[0][0].startswith(doc_id + "#")
+            assert pipeline.index.keywords.search(token.group(), 1)[0][0].startswith(doc_id + "#")
     # Vectors are searchable: a chunk's own vector finds it (when no other chunk has the
     # same one: the hashing embedder gives chunks with the same words the same vector).
     vectors = {
-        cid: [float(x) for x in v] for cid, v in pipeline.store.embeddings(sorted(expected)).items()
+        cid: [float(x) for x in v]
+        for cid, v in pipeline.index.store.embeddings(sorted(expected)).items()
     }
     same = Counter(tuple(round(x, 5) for x in v) for v in vectors.values())
     sample = [c for c in sorted(expected)[::5] if same[tuple(round(x, 5) for x in vectors[c])] == 1]
     assert sample
     for cid in sample:
-        assert cid in {s.id for s, _ in pipeline.store.query(vectors[cid], 3)}
+        assert cid in {s.id for s, _ in pipeline.index.store.query(vectors[cid], 3)}
 
 
 def assert_keywords_in_step(pipeline) -> None:
-    ids = sorted(s.id for s in pipeline.store.all_chunks())
-    assert sorted(pipeline.keywords.ids) == ids
-    reloaded = KeywordIndex.load(pipeline.keyword_dir)
+    ids = sorted(s.id for s in pipeline.index.store.all_chunks())
+    assert sorted(pipeline.index.keywords.ids) == ids
+    reloaded = KeywordIndex.load(pipeline.index.keyword_dir)
     assert reloaded is not None and sorted(reloaded.ids) == ids
 
 
@@ -229,7 +229,7 @@ def test_killed_between_an_articles_delete_and_add_leaves_it_absent_not_half(
 
     restarted = open_pipeline(small_corpus, data)
 
-    indexed = restarted.store.articles()
+    indexed = restarted.index.store.articles()
     assert all(a.complete for a in indexed.values())
     absent = {a.id for a in load_corpus(small_corpus).articles} - set(indexed)
     assert absent and absent <= changed  # absent between delete and add, not half present
@@ -252,16 +252,16 @@ def test_killed_before_the_keyword_index_is_saved_rebuilds_it_at_the_next_start(
         kill_on_call(patch, KeywordIndex, "save", 1)
         with pytest.raises(Killed):
             pipeline.ingest()
-    assert KeywordIndex.load(pipeline.keyword_dir).search("Smyth", 1) == []  # the stale save
+    assert KeywordIndex.load(pipeline.index.keyword_dir).search("Smyth", 1) == []  # the stale save
 
     caplog.set_level(logging.WARNING, logger="rag")
     restarted = open_pipeline(small_corpus, data)
 
     assert any("interrupted" in r.getMessage() for r in caplog.records)
-    assert restarted.keywords.search("Smyth", 1)[0][0].startswith(AMBASSADOR)
+    assert restarted.index.keywords.search("Smyth", 1)[0][0].startswith(AMBASSADOR)
     report = restarted.ingest()
     assert not report.changed
-    assert not restarted.ingest_marker.exists()
+    assert not restarted.index.ingest_marker.exists()
     caplog.clear()
     again = open_pipeline(small_corpus, data)
     assert not any("interrupted" in r.getMessage() for r in caplog.records)
@@ -274,7 +274,7 @@ def test_killed_half_way_through_saving_the_keyword_index(
     data = tmp_path / "data"
     pipeline = open_pipeline(small_corpus, data)
     pipeline.ingest()
-    before = sorted(KeywordIndex.load(pipeline.keyword_dir).ids)
+    before = sorted(KeywordIndex.load(pipeline.index.keyword_dir).ids)
     write_articles(small_corpus, 3, seed=5, first=50)
     real_replace = os.replace
 
@@ -287,16 +287,16 @@ def test_killed_half_way_through_saving_the_keyword_index(
         patch.setattr(rag.keyword.os, "replace", replace)
         with pytest.raises(Killed):
             pipeline.ingest()
-    assert sorted(KeywordIndex.load(pipeline.keyword_dir).ids) == before  # the old one, whole
+    assert sorted(KeywordIndex.load(pipeline.index.keyword_dir).ids) == before  # the old one, whole
 
     restarted = open_pipeline(small_corpus, data)
 
     assert_index_matches_corpus(restarted, small_corpus)
     restarted.ingest()
-    siblings = {p.name for p in pipeline.keyword_dir.parent.iterdir()}
-    assert siblings == {pipeline.keyword_dir.name}  # no marker left behind
-    saved = KeywordIndex.load(pipeline.keyword_dir)
-    inside = {p.name for p in pipeline.keyword_dir.iterdir()}
+    siblings = {p.name for p in pipeline.index.keyword_dir.parent.iterdir()}
+    assert siblings == {pipeline.index.keyword_dir.name}  # no marker left behind
+    saved = KeywordIndex.load(pipeline.index.keyword_dir)
+    inside = {p.name for p in pipeline.index.keyword_dir.iterdir()}
     assert inside == {MANIFEST} | {seg.name for seg in saved.segments}  # no orphan segment
 
 
@@ -319,17 +319,15 @@ def test_an_embedder_error_half_way_keeps_what_was_written_in_step(
 ):
     write_articles(corpus, 70)  # more than one embedding batch
     data = tmp_path / "data"
-    pipeline = rag.pipeline.build_pipeline(
-        settings_for(corpus, data), embedder=FailingEmbedder(fail_on=2)
-    )
+    pipeline = rag.Library(settings_for(corpus, data), embedder=FailingEmbedder(fail_on=2))
 
     with pytest.raises(RuntimeError, match="unavailable"):
         pipeline.ingest()
 
-    written = pipeline.store.articles()
+    written = pipeline.index.store.articles()
     assert 0 < len(written) < 75 and all(a.complete for a in written.values())
     assert_keywords_in_step(pipeline)
-    assert not pipeline.ingest_marker.exists()  # handled in-process: nothing to recover
+    assert not pipeline.index.ingest_marker.exists()  # handled in-process: nothing to recover
     report = pipeline.ingest()
     assert len(report.added) == 75 - len(written)
     assert_index_matches_corpus(pipeline, corpus)
@@ -337,7 +335,7 @@ def test_an_embedder_error_half_way_keeps_what_was_written_in_step(
 
 def test_rebuild_from_the_corpus_folder_at_any_time(small_corpus: Path, tmp_path: Path):
     """``rag ingest --rebuild`` = drop this model's collection and keywords, then ingest."""
-    from rag.store import drop_collection
+    from rag.chroma import drop_collection
 
     data = tmp_path / "data"
     pipeline = open_pipeline(small_corpus, data)

@@ -21,7 +21,6 @@ from embedding_server import MODEL, EmbeddingServer
 import rag
 from rag.cli import main
 from rag.keyword import KeywordIndex
-from rag.pipeline import build_pipeline
 
 QUESTION = "Who is the US Ambassador to NATO?"
 
@@ -43,13 +42,13 @@ def pristine(tmp_path_factory, server) -> dict:
     root = tmp_path_factory.mktemp("pristine")
     shutil.copytree(SEEDS, root / "corpus")
     settings = settings_for(root / "corpus", root / "data", server.url)
-    pipeline = build_pipeline(settings, embedder=HashingEmbedder())
+    pipeline = rag.Library(settings, embedder=HashingEmbedder())
     pipeline.ingest()
     status = pipeline.status()
     return {
         "corpus": root / "corpus",
         "data": root / "data",
-        "keyword_dir": Path(pipeline.keyword_dir).relative_to(root / "data"),
+        "keyword_dir": Path(pipeline.index.keyword_dir).relative_to(root / "data"),
         "counts": {"articles": status.articles, "chunks": status.chunks},
     }
 
@@ -98,7 +97,7 @@ def test_garbage_database_is_reported_at_start_then_rebuilt(damaged: Path, prist
     assert "moved the damaged index" in rebuild.stderr
     kept = list(damaged.glob("chroma.damaged-*"))
     assert len(kept) == 1 and (kept[0] / "chroma.sqlite3").exists()  # set aside, not deleted
-    reopened = build_pipeline(
+    reopened = rag.Library(
         settings_for(pristine["corpus"], damaged, server.url), embedder=HashingEmbedder()
     )
     status = reopened.status()

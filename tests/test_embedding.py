@@ -16,7 +16,6 @@ from conftest import ROOT, SEEDS
 import rag
 import rag.embedding
 from rag.embedding import MiniLMEmbedder
-from rag.pipeline import build_pipeline
 from rag.settings import MINILM
 
 pytestmark = pytest.mark.slow
@@ -64,11 +63,11 @@ def test_a_new_process_answers_from_an_index_without_torch_or_llama_index(export
     data = tmp_path / "data"
     settings = rag.Settings(corpus_dir=SEEDS, data_dir=data)
     shutil.copytree(exported.onnx_dir, rag.embedding.onnx_dir(settings))
-    build_pipeline(settings, embedder=exported).ingest()
+    rag.Library(settings, embedder=exported).ingest()
     script = (
         "import json, sys\n"
-        "from rag.pipeline import build_pipeline\n"
-        "answer = build_pipeline().ask('Who is the US Ambassador to NATO?')\n"
+        "import rag\n"
+        "answer = rag.Library().ask('Who is the US Ambassador to NATO?')\n"
         "heavy = ('torch', 'sentence_transformers', 'transformers', 'llama_index', 'nltk')\n"
         "loaded = sorted({m.split('.')[0] for m in sys.modules} & set(heavy))\n"
         "print(json.dumps({'text': answer.text, 'heavy': loaded}))\n"

@@ -93,15 +93,17 @@ def test_each_hostile_file_is_named_in_a_warning_and_the_rest_is_ingested(
         assert re.search(rf"(skipped|warning) {re.escape(str(corpus / name))}: ", summary), name
     loaded = {"legacy", "utf16", "one_line", "blob", "page"}
     assert sorted(report.added) == sorted(SEED_IDS + list(loaded))
-    articles = pipeline.store.articles()
+    articles = pipeline.index.store.articles()
     assert set(articles) == set(SEED_IDS) | loaded
     assert all(a.complete for a in articles.values())
     assert pipeline.status().articles == 10
-    assert sorted(pipeline.keywords.ids) == sorted(s.id for s in pipeline.store.all_chunks())
+    assert sorted(pipeline.index.keywords.ids) == sorted(
+        s.id for s in pipeline.index.store.all_chunks()
+    )
     # Spans stay verbatim; an unbreakable run is cut to chunks the model can read.
     texts = {a.id: a.text for a in load_corpus(corpus).articles}
     longest = pipeline.settings.chunk_size * rag.chunking.CHARS_PER_PIECE
-    for stored in pipeline.store.all_chunks():
+    for stored in pipeline.index.store.all_chunks():
         chunk = stored.chunk
         assert texts[chunk.doc_id][chunk.start : chunk.end] == chunk.text
         assert len(chunk.text) <= longest
@@ -116,14 +118,14 @@ def test_a_duplicate_indexed_under_the_later_name_gives_way_to_the_first(
     copy.write_bytes((corpus / f"{AMBASSADOR}.txt").read_bytes())
     (corpus / f"{AMBASSADOR}.txt").unlink()
     pipeline.ingest()
-    assert "zz_copy" in pipeline.store.articles()
+    assert "zz_copy" in pipeline.index.store.articles()
 
     (corpus / f"{AMBASSADOR}.txt").write_bytes(copy.read_bytes())
     report = pipeline.ingest()
 
     assert report.added == [AMBASSADOR]
     assert report.removed == ["zz_copy"]
-    assert set(pipeline.store.articles()) == set(SEED_IDS)
+    assert set(pipeline.index.store.articles()) == set(SEED_IDS)
 
 
 def test_a_file_growing_past_the_cap_is_read_no_further(tmp_path: Path):

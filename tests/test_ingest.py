@@ -16,16 +16,16 @@ BLOOMBERG = "003_177e5bb7354ccfd6"
 
 
 def stored_ids(pipeline) -> set[str]:
-    return {stored.id for stored in pipeline.store.all_chunks()}
+    return {stored.id for stored in pipeline.index.store.all_chunks()}
 
 
 def expected_chunks(pipeline, corpus: Path) -> dict[str, int]:
-    return {a.id: len(pipeline.chunker.chunks(a)) for a in load_corpus(corpus).articles}
+    return {a.id: len(pipeline.index.chunker.chunks(a)) for a in load_corpus(corpus).articles}
 
 
 def assert_keywords_in_step(pipeline) -> None:
-    assert len(pipeline.keywords) == pipeline.store.count()
-    assert set(pipeline.keywords.ids) == stored_ids(pipeline)
+    assert len(pipeline.index.keywords) == pipeline.index.store.count()
+    assert set(pipeline.index.keywords.ids) == stored_ids(pipeline)
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_first_ingest_embeds_every_chunk(corpus: Path, make_pipeline, embedder):
 
 
 def test_stored_chunks_keep_their_article_span_and_metadata(ingested, corpus: Path):
-    for stored in ingested.store.all_chunks():
+    for stored in ingested.index.store.all_chunks():
         article = load_article(corpus / f"{stored.chunk.doc_id}.txt")
         assert stored.chunk.text == article.text[stored.chunk.start : stored.chunk.end]
         assert (stored.title, stored.date, stored.outlet) == (
@@ -85,7 +85,7 @@ def test_stored_chunks_keep_their_article_span_and_metadata(ingested, corpus: Pa
 
 
 def test_second_ingest_embeds_nothing_and_adds_no_duplicates(ingested, embedder):
-    before = (ingested.status().chunks, stored_ids(ingested), list(ingested.keywords.ids))
+    before = (ingested.status().chunks, stored_ids(ingested), list(ingested.index.keywords.ids))
 
     report = ingested.ingest()
 
@@ -93,7 +93,11 @@ def test_second_ingest_embeds_nothing_and_adds_no_duplicates(ingested, embedder)
     assert report.chunks_embedded == 0
     assert not report.changed
     assert report.unchanged == 5
-    assert (ingested.status().chunks, stored_ids(ingested), list(ingested.keywords.ids)) == before
+    assert (
+        ingested.status().chunks,
+        stored_ids(ingested),
+        list(ingested.index.keywords.ids),
+    ) == before
     assert ingested.status().articles == 5
 
 
@@ -107,7 +111,7 @@ def test_editing_one_file_reembeds_only_that_article(ingested, embedder, corpus:
 
     report = ingested.ingest()
 
-    new_chunks = len(ingested.chunker.chunks(load_article(path)))
+    new_chunks = len(ingested.index.chunker.chunks(load_article(path)))
     assert report.updated == [KIRBY]
     assert report.added == report.removed == []
     assert embedder.embedded == report.chunks_embedded == new_chunks
@@ -115,7 +119,7 @@ def test_editing_one_file_reembeds_only_that_article(ingested, embedder, corpus:
     assert ingested.status().chunks == sum(expected_chunks(ingested, corpus).values())
     assert ingested.status().articles == 5
     assert_keywords_in_step(ingested)
-    assert ingested.keywords.search("talks would continue", 1)[0][0].startswith(KIRBY)
+    assert ingested.index.keywords.search("talks would continue", 1)[0][0].startswith(KIRBY)
 
 
 def test_shrinking_an_article_drops_its_surplus_chunks(ingested, corpus: Path):
@@ -137,9 +141,9 @@ def test_deleting_a_file_removes_its_chunks(ingested, embedder, corpus: Path):
     assert embedder.embedded == 0
     assert ingested.status().articles == 4
     assert not any(cid.startswith(BLOOMBERG) for cid in stored_ids(ingested))
-    assert BLOOMBERG not in ingested.store.articles()
+    assert BLOOMBERG not in ingested.index.store.articles()
     assert_keywords_in_step(ingested)
-    assert not any(cid.startswith(BLOOMBERG) for cid in ingested.keywords.ids)
+    assert not any(cid.startswith(BLOOMBERG) for cid in ingested.index.keywords.ids)
 
 
 def test_adding_a_file_embeds_only_its_chunks(ingested, embedder, corpus: Path):
@@ -153,7 +157,7 @@ def test_adding_a_file_embeds_only_its_chunks(ingested, embedder, corpus: Path):
 
     report = ingested.ingest()
 
-    new_chunks = len(ingested.chunker.chunks(load_article(path)))
+    new_chunks = len(ingested.index.chunker.chunks(load_article(path)))
     assert report.added == ["005_new"]
     assert embedder.embedded == new_chunks
     assert ingested.status().articles == 6
@@ -212,12 +216,12 @@ def test_ingest_of_a_missing_corpus_raises(make_pipeline, tmp_path: Path):
 def test_keyword_index_is_saved_and_reloaded_not_rebuilt(
     ingested, corpus: Path, make_pipeline, monkeypatch
 ):
-    saved = KeywordIndex.load(ingested.keyword_dir)
+    saved = KeywordIndex.load(ingested.index.keyword_dir)
     assert saved is not None
-    assert saved.ids == ingested.keywords.ids
-    assert saved.articles == ingested.keywords.articles
+    assert saved.ids == ingested.index.keywords.ids
+    assert saved.articles == ingested.index.keywords.articles
     for term in ("nato", "kirbi", "summit", "absent-term"):
-        assert saved.idf(term) == ingested.keywords.idf(term)
+        assert saved.idf(term) == ingested.index.keywords.idf(term)
 
     def no_update(*args, **kwargs):
         raise AssertionError("the keyword index was updated instead of loaded")
@@ -225,28 +229,28 @@ def test_keyword_index_is_saved_and_reloaded_not_rebuilt(
     monkeypatch.setattr(KeywordIndex, "updated", no_update)
     again = make_pipeline(corpus)
 
-    assert again.keywords.ids == ingested.keywords.ids
-    assert again.keywords.search("Julianne Smith", 3)[0][0].startswith("001_")
+    assert again.index.keywords.ids == ingested.index.keywords.ids
+    assert again.index.keywords.search("Julianne Smith", 3)[0][0].startswith("001_")
     assert again.status().chunks == ingested.status().chunks
 
 
 def test_missing_keyword_index_is_rebuilt_from_the_store(ingested, corpus: Path, make_pipeline):
     import shutil
 
-    shutil.rmtree(ingested.keyword_dir)
-    assert KeywordIndex.load(ingested.keyword_dir) is None
+    shutil.rmtree(ingested.index.keyword_dir)
+    assert KeywordIndex.load(ingested.index.keyword_dir) is None
 
     again = make_pipeline(corpus)
 
-    assert sorted(again.keywords.ids) == sorted(ingested.keywords.ids)
-    assert KeywordIndex.load(again.keyword_dir) is not None
+    assert sorted(again.index.keywords.ids) == sorted(ingested.index.keywords.ids)
+    assert KeywordIndex.load(again.index.keyword_dir) is not None
 
 
 def test_bm25_finds_the_article_that_uses_the_words(ingested):
-    hits = ingested.keywords.search("Jerry Connolly Parliamentary Assembly", 3)
+    hits = ingested.index.keywords.search("Jerry Connolly Parliamentary Assembly", 3)
     assert hits and hits[0][0].startswith(BLOOMBERG)
     assert all(score > 0 for _, score in hits)
-    assert ingested.keywords.search("zzzz qqqq", 3) == []
+    assert ingested.index.keywords.search("zzzz qqqq", 3) == []
 
 
 def test_ask_on_an_empty_index_ingests_first(corpus: Path, make_pipeline, embedder):

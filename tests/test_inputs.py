@@ -98,9 +98,14 @@ def test_public_ask_signature():
 
 
 def test_public_api_exports():
-    assert set(rag.__all__) == {"Answer", "Citation", "Settings", "ask", "ask_stream"}
+    assert {"Library", "Answer", "Citation", "Settings", "ask", "ask_stream"} <= set(rag.__all__)
     assert list(inspect.signature(rag.ask_stream).parameters) == list(
         inspect.signature(rag.ask).parameters
+    )
+    methods = ("ask", "ask_stream", "ingest", "remove", "articles", "article", "status", "close")
+    assert all(callable(getattr(rag.Library, m)) for m in methods)
+    assert list(inspect.signature(rag.Library.ask_stream).parameters) == list(
+        inspect.signature(rag.Library.ask).parameters
     )
 
 

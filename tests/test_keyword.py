@@ -168,12 +168,12 @@ def ingested(corpus: Path, make_pipeline):
 
 
 def rebuilt_from_store(pipeline) -> KeywordIndex:
-    return KeywordIndex.build((s.id, s.chunk.text) for s in pipeline.store.all_chunks())
+    return KeywordIndex.build((s.id, s.chunk.text) for s in pipeline.index.store.all_chunks())
 
 
 def assert_matches_store(pipeline) -> None:
-    index = pipeline.keywords
-    assert sorted(index.ids) == sorted(s.id for s in pipeline.store.all_chunks())
+    index = pipeline.index.keywords
+    assert sorted(index.ids) == sorted(s.id for s in pipeline.index.store.all_chunks())
     reference = rebuilt_from_store(pipeline)
     for query in QUERIES:
         got, want = scores(index, query), scores(reference, query)
@@ -193,10 +193,10 @@ def test_ingest_of_an_edit_tokenizes_only_the_edited_article(ingested, corpus, m
     monkeypatch.setattr(rag.keyword, "terms", counting_terms)
     ingested.ingest()
 
-    assert len(tokenized) == len(ingested.chunker.chunks(load_article(kirby)))
+    assert len(tokenized) == len(ingested.index.chunker.chunks(load_article(kirby)))
     assert_matches_store(ingested)
-    saved = KeywordIndex.load(ingested.keyword_dir)
-    assert sorted(saved.ids) == sorted(ingested.keywords.ids)
+    saved = KeywordIndex.load(ingested.index.keyword_dir)
+    assert sorted(saved.ids) == sorted(ingested.index.keywords.ids)
 
 
 def test_a_new_process_neither_tokenizes_nor_rebuilds(ingested, corpus, make_pipeline, monkeypatch):
@@ -206,43 +206,43 @@ def test_a_new_process_neither_tokenizes_nor_rebuilds(ingested, corpus, make_pip
     monkeypatch.setattr(rag.keyword, "terms", refuse)
     monkeypatch.setattr(KeywordIndex, "updated", refuse)
     again = make_pipeline(corpus)
-    assert sorted(again.keywords.ids) == sorted(ingested.keywords.ids)
+    assert sorted(again.index.keywords.ids) == sorted(ingested.index.keywords.ids)
 
 
 def test_an_interrupted_ingest_is_caught_up_at_the_next_start(ingested, corpus, make_pipeline):
     """The store changed (same chunk count) but the process died before the keyword update."""
-    store = ingested.store
+    store = ingested.index.store
     doc = SEED_IDS[3]
     old = [store.get([f"{doc}#{n}"])[f"{doc}#{n}"] for n in range(store.articles()[doc].n_chunks)]
     changed = replace(load_article(corpus / f"{doc}.txt"), content_hash="changed")
     new_chunks = [
         Chunk(s.id, doc, s.chunk.n, f"Zanzibar walrus number {s.chunk.n}.", 0, 10) for s in old
     ]
-    ingested.ingest_marker.touch()  # what ingest() leaves behind until the keywords follow
+    ingested.index.ingest_marker.touch()  # what ingest() leaves behind until the keywords follow
     store.delete_article(doc)
     store.add(changed, new_chunks, ingested.embedder.embed([c.text for c in new_chunks]))
 
     again = make_pipeline(corpus)
 
-    assert again.keywords.search("zanzibar walrus", 1)[0][0].startswith(doc)
-    assert again.keywords.articles[doc] == "changed"
+    assert again.index.keywords.search("zanzibar walrus", 1)[0][0].startswith(doc)
+    assert again.index.keywords.articles[doc] == "changed"
     assert_matches_store(again)
     again.ingest()  # the marker stays until an ingest completes (another may be running)
-    assert not again.ingest_marker.exists()
+    assert not again.index.ingest_marker.exists()
 
 
 def test_a_lost_keyword_index_is_rebuilt_once_and_an_old_one_replaced(
     ingested, corpus, make_pipeline
 ):
-    shutil.rmtree(ingested.keyword_dir)
-    ingested.keyword_dir.mkdir()
-    (ingested.keyword_dir / "ids.json").write_text("[]")  # the pre-segment format
+    shutil.rmtree(ingested.index.keyword_dir)
+    ingested.index.keyword_dir.mkdir()
+    (ingested.index.keyword_dir / "ids.json").write_text("[]")  # the pre-segment format
 
     again = make_pipeline(corpus)
 
     assert_matches_store(again)
-    assert not (again.keyword_dir / "ids.json").exists()
-    assert KeywordIndex.load(again.keyword_dir) is not None
+    assert not (again.index.keyword_dir / "ids.json").exists()
+    assert KeywordIndex.load(again.index.keyword_dir) is not None
 
 
 def test_equal_scores_rank_the_later_indexed_chunk_first():

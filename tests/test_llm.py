@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from chat_server import ChatServer, Reply, is_condense, number_of, number_without, sources
-from conftest import SEEDS, HashingEmbedder, stop_process
+from conftest import SEEDS, HashingEmbedder, shared_minilm, stop_process
 
 import rag
 from rag.answer import ABSTAIN_TEXT
@@ -21,7 +21,6 @@ from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.generative import GenerativeAnswerer
 from rag.conversation import Condenser, standalone_query
 from rag.llm import prompt
-from rag.pipeline import build_pipeline
 
 AMBASSADOR = "001_5e5283315bc32363"
 CNN = "004_49dc9b557f48420a"
@@ -52,7 +51,7 @@ def indexed(tmp_path_factory) -> tuple[Path, Path]:
     shutil.copytree(SEEDS, corpus)
     (corpus / f"{FERRY}.txt").write_text(FERRY_TEXT, encoding="utf-8")
     settings = rag.Settings(corpus_dir=corpus, data_dir=root / "data", answerer="extractive")
-    build_pipeline(settings, embedder=HashingEmbedder()).ingest()
+    rag.Library(settings, embedder=HashingEmbedder()).ingest()
     return corpus, root / "data"
 
 
@@ -72,7 +71,7 @@ def llm_pipeline(indexed):
             llm_backoff=0.0,
         )
         settings = rag.Settings(**(options | overrides))
-        return build_pipeline(settings, embedder=HashingEmbedder())
+        return rag.Library(settings, embedder=HashingEmbedder())
 
     return make
 
@@ -93,7 +92,7 @@ def markers(text: str) -> list[int]:
 def extractive_answer(indexed, question: str) -> rag.Answer:
     corpus, data = indexed
     settings = rag.Settings(corpus_dir=corpus, data_dir=data, answerer="extractive")
-    return build_pipeline(settings, embedder=HashingEmbedder()).ask(question)
+    return rag.Library(settings, embedder=HashingEmbedder()).ask(question)
 
 
 # --- choosing the backend -------------------------------------------------------------
@@ -106,9 +105,9 @@ def test_offline_default_without_key_or_url(monkeypatch, indexed):
     settings = rag.Settings(corpus_dir=corpus, data_dir=data)
     assert settings.answerer == "auto"
     assert settings.answerer_backend() == "extractive"
-    pipeline = build_pipeline(settings, embedder=HashingEmbedder())
-    assert isinstance(pipeline.answerer, ExtractiveAnswerer)
-    assert pipeline.condense is standalone_query
+    pipeline = rag.Library(settings, embedder=HashingEmbedder())
+    assert isinstance(pipeline.backend().answerer, ExtractiveAnswerer)
+    assert pipeline.backend().condense is standalone_query
     answer = pipeline.ask(WHERE)
     assert answer.notice is None and answer.verification is None
     assert answer.citations[0].doc_id == CNN
@@ -133,7 +132,7 @@ def test_openai_answerer_without_key_or_url_says_what_to_set(monkeypatch, indexe
     corpus, data = indexed
     settings = rag.Settings(corpus_dir=corpus, data_dir=data, answerer="openai")
     with pytest.raises(ValueError, match="OPENAI_API_KEY.*OPENAI_BASE_URL"):
-        build_pipeline(settings, embedder=HashingEmbedder())
+        rag.Library(settings, embedder=HashingEmbedder())
 
 
 def test_prompts_ship_with_the_package():
@@ -237,10 +236,10 @@ def test_the_abstention_sentence_is_an_abstention(llm_pipeline):
 
 def test_public_ask_with_openai_base_url_in_the_environment(indexed, monkeypatch):
     """The user's path: export OPENAI_BASE_URL, call rag.ask / rag.ask_stream."""
-    import rag.pipeline
+    import rag.library
 
     corpus, data = indexed
-    monkeypatch.setattr(rag.pipeline, "shared_embedder", lambda settings: HashingEmbedder())
+    monkeypatch.setattr(rag.library, "build_embedder", lambda settings: HashingEmbedder())
     with ChatServer(
         lambda body: Reply(f"{BRUSSELS} [{number_without(body, 'Brussels')}]")
     ) as server:
@@ -250,12 +249,12 @@ def test_public_ask_with_openai_base_url_in_the_environment(indexed, monkeypatch
             "RAG_DATA_DIR": str(data),
         }.items():
             monkeypatch.setenv(key, value)
-        rag.pipeline.cached_pipeline.cache_clear()
+        rag.library.close_default_libraries()
         try:
             answer = rag.ask(WHERE)
             *pieces, streamed = rag.ask_stream(WHERE)
         finally:
-            rag.pipeline.cached_pipeline.cache_clear()
+            rag.library.close_default_libraries()
     assert answer.text == streamed.text == "".join(pieces) == f"{BRUSSELS} [1]"
     assert answer.citations[0].doc_id == CNN and answer.citations[0].quote == BRUSSELS
     assert answer.verification.repaired == 1
@@ -476,14 +475,14 @@ def test_no_passages_means_no_model_call(indexed):
 
 
 def test_eval_reports_the_markers_the_check_repaired_and_removed(indexed, monkeypatch, tmp_path):
-    import rag.pipeline
+    import rag.library
     from eval.report import table
     from eval.run import eval_settings, run_system
     from eval.scoring import load_items, summarize
 
     corpus, data = indexed
-    monkeypatch.setattr(rag.pipeline, "shared_embedder", lambda settings: HashingEmbedder())
-    rag.pipeline.cached_pipeline.cache_clear()
+    monkeypatch.setattr(rag.library, "build_embedder", lambda settings: HashingEmbedder())
+    rag.library.close_default_libraries()
     rows = [
         {"id": "q1", "question": WHERE, "answerable": True, "facts": [["Vilnius"]], "gold": [CNN]},
         {"id": "q2", "question": "Who won the 2022 World Cup?", "answerable": False},
@@ -503,7 +502,7 @@ def test_eval_reports_the_markers_the_check_repaired_and_removed(indexed, monkey
         )
         articles = {p.stem: p.read_text(encoding="utf-8") for p in corpus.glob("*.txt")}
         scored, latencies = run_system(load_items(rows), settings, articles)
-    rag.pipeline.cached_pipeline.cache_clear()
+    rag.library.close_default_libraries()
     summary = summarize(scored, latencies)
     assert summary["accuracy"]["n"] == 1
     assert summary["abstention_recall"]["n"] == 1
@@ -596,7 +595,7 @@ def test_llama_cpp_server_with_smollm2(llama_cpp_server, indexed):
         llm_timeout=120,
         llm_max_tokens=120,
     )
-    pipeline = build_pipeline(settings, embedder=HashingEmbedder())
+    pipeline = rag.Library(settings, embedder=HashingEmbedder())
     answer = pipeline.ask(WHERE)
     assert answer.notice is None  # the model answered
     assert answer.verification is not None
@@ -623,7 +622,7 @@ def test_paraphrases_are_checked_with_the_real_embedder(indexed, tmp_path):
         settings = rag.Settings(
             corpus_dir=corpus, data_dir=tmp_path / "data", llm_base_url=server.url
         )
-        answer = build_pipeline(settings).ask(BOTH)
+        answer = rag.Library(settings, embedder=shared_minilm(settings)).ask(BOTH)
     assert answer.text.endswith(f"July. [2] {INVENTED}")
     assert [c.doc_id for c in answer.citations] == [AMBASSADOR, CNN]
     assert answer.unsupported == [INVENTED]

@@ -13,7 +13,6 @@ import pytest
 from conftest import SEED_IDS, HashingEmbedder
 
 import rag
-from rag.pipeline import build_pipeline
 
 MODEL = "test-embed-small"
 
@@ -75,7 +74,7 @@ def openai_settings(embeddings_server, corpus: Path, tmp_path: Path, monkeypatch
 
 
 def test_ingest_and_ask_embed_through_the_server(openai_settings):
-    pipeline = build_pipeline(openai_settings)
+    pipeline = rag.Library(openai_settings)
     report = pipeline.ingest()
 
     assert sorted(report.added) == SEED_IDS
@@ -85,8 +84,8 @@ def test_ingest_and_ask_embed_through_the_server(openai_settings):
     assert pipeline.status().model == MODEL
     assert MODEL.replace("-", "") in pipeline.settings.collection_name().replace("-", "")
 
-    stored = next(iter(pipeline.store.all_chunks()))
-    got = pipeline.store.embeddings([stored.id])[stored.id]
+    stored = next(iter(pipeline.index.store.all_chunks()))
+    got = pipeline.index.store.embeddings([stored.id])[stored.id]
     assert all(math.isclose(a, b, abs_tol=1e-6) for a, b in zip(got, vector(stored.chunk.text)))
 
     question = "Who is the head of the NATO Parliamentary Assembly?"
@@ -97,7 +96,7 @@ def test_ingest_and_ask_embed_through_the_server(openai_settings):
 
 
 def test_a_second_ingest_sends_nothing_to_the_server(openai_settings):
-    pipeline = build_pipeline(openai_settings)
+    pipeline = rag.Library(openai_settings)
     pipeline.ingest()
     EmbeddingsHandler.requests.clear()
 
@@ -110,7 +109,7 @@ def test_a_server_error_is_reported_with_the_endpoint(openai_settings, monkeypat
     settings = rag.Settings(
         corpus_dir=openai_settings.corpus_dir, data_dir=openai_settings.data_dir
     )
-    pipeline = build_pipeline(settings)
+    pipeline = rag.Library(settings)
 
     with pytest.raises(RuntimeError, match="RAG_EMBED_BASE_URL.*no-such-model"):
         pipeline.ingest()

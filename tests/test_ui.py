@@ -12,15 +12,14 @@ from pathlib import Path
 
 import pydantic
 import pytest
-from conftest import SEED_IDS, HashingEmbedder
+from conftest import SEED_IDS, HashingEmbedder, shared_minilm
 
 import rag
 from rag.answer.base import ABSTAIN_TEXT, Answer
 from rag.citations import Citation
-from rag.pipeline import build_pipeline
+from rag.uploads import MAX_UPLOAD_BYTES, read_upload
 from ui import cards
 from ui.feedback import FeedbackLog
-from ui.library import MAX_UPLOAD_BYTES, Library, read_upload
 
 HOSTILE = '<script>window.__xss=1</script> and <img src=x onerror="window.__xss=2">'
 ARTICLE = (
@@ -144,30 +143,33 @@ def test_retrieval_details_show_query_and_every_chunk_with_three_scores(pipeline
 
 
 @pytest.fixture
-def indexed(tmp_path, corpus) -> Library:
-    """A Library over a seed copy indexed with the hashing embedder (reads need no model)."""
+def indexed(tmp_path, corpus) -> rag.Library:
+    """A Library over a seed copy indexed with the hashing embedder."""
     settings = rag.Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
-    build_pipeline(settings, embedder=HashingEmbedder()).ingest()
-    return Library(settings)
+    library = rag.Library(settings, embedder=HashingEmbedder())
+    library.ingest()
+    return library
 
 
-def test_library_lists_indexed_articles_with_chunk_counts(indexed: Library):
+def test_library_lists_indexed_articles_with_chunk_counts(indexed: rag.Library):
     infos = {a.doc_id: a for a in indexed.articles()}
     assert sorted(infos) == SEED_IDS
-    assert sum(a.chunks for a in infos.values()) == indexed._pipeline().store.count()
+    assert sum(a.chunks for a in infos.values()) == indexed.index.store.count()
     assert infos["004_49dc9b557f48420a"].outlet == "CNN"
 
 
-def test_article_text_is_the_file_while_it_matches_the_index(indexed: Library, corpus: Path):
+def test_article_text_is_the_file_while_it_matches_the_index(indexed: rag.Library, corpus: Path):
     path = corpus / f"{SEED_IDS[1]}.txt"
     original = path.read_text(encoding="utf-8")
-    assert indexed.article_text(SEED_IDS[1]) == original
+    assert indexed.article(SEED_IDS[1]).text == original
     path.write_text("edited after ingest", encoding="utf-8")
-    rebuilt = indexed.article_text(SEED_IDS[1])  # from the chunks, at their offsets
-    chunks = [s for s in indexed._pipeline().store.all_chunks() if s.chunk.doc_id == SEED_IDS[1]]
+    rebuilt = indexed.article(SEED_IDS[1]).text  # from the chunks, at their offsets
+    chunks = [s for s in indexed.index.store.all_chunks() if s.chunk.doc_id == SEED_IDS[1]]
     assert all(rebuilt[s.chunk.start : s.chunk.end] == s.chunk.text for s in chunks)
-    assert indexed.article_text("not-indexed") is None
-    assert indexed.article_text("../../etc/passwd") is None
+    with pytest.raises(KeyError, match="not-indexed"):
+        indexed.article("not-indexed")
+    with pytest.raises(ValueError, match="not an article id"):
+        indexed.article("../../etc/passwd")
 
 
 @pytest.mark.parametrize(
@@ -191,7 +193,9 @@ def test_uploads_outside_the_limits_are_refused_with_a_reason(tmp_path, name, da
         read_upload(name, source)
 
 
-def test_refused_and_clashing_uploads_leave_the_corpus_alone(indexed: Library, corpus, tmp_path):
+def test_refused_and_clashing_uploads_leave_the_corpus_alone(
+    indexed: rag.Library, corpus, tmp_path
+):
     before = {p.name: p.read_bytes() for p in corpus.iterdir()}
     same = tmp_path / "same"
     same.write_bytes(before[f"{SEED_IDS[0]}.txt"])
@@ -228,8 +232,8 @@ def scripted(*items):
     """An ask_stream that records its calls and yields ``items``."""
     calls = []
 
-    def ask_stream(question, history=None, *, settings=None, top_k=None):
-        calls.append({"question": question, "history": history, "settings": settings, "k": top_k})
+    def ask_stream(question, history=None, *, top_k=None, answerer=None):
+        calls.append({"question": question, "history": history, "answerer": answerer, "k": top_k})
         yield from items
 
     return ask_stream, calls
@@ -249,8 +253,7 @@ def test_chat_streams_the_draft_then_the_answer_with_cards_and_passes_history():
 
     final = answer_with(citation(1, "Their union said the strike is over."))
     ask_stream, calls = scripted("Their union ", "said it is over. [1]", final)
-    settings = rag.Settings(answerer="extractive")
-    chat = make_chat(settings, Texts({"harbour": ARTICLE}), ask_stream)
+    chat = make_chat(Texts({"harbour": ARTICLE}), ask_stream)
 
     shown = list(chat("Is it over?", gradio_history(), "extractive", 3))
 
@@ -264,7 +267,7 @@ def test_chat_streams_the_draft_then_the_answer_with_cards_and_passes_history():
         {"role": "user", "content": "When did they vote?"},
         {"role": "assistant", "content": "The pilots voted on Monday. [1]"},
     ]
-    assert call["settings"].answerer == "extractive" and call["k"] == 3
+    assert call["answerer"] == "extractive" and call["k"] == 3
 
 
 def test_chat_holds_questions_back_until_the_index_is_synced():
@@ -274,7 +277,7 @@ def test_chat_holds_questions_back_until_the_index_is_synced():
 
     ready = threading.Event()
     ask_stream, calls = scripted(Answer(ABSTAIN_TEXT, [], True, "q"))
-    chat = make_chat(rag.Settings(), Texts({}), ask_stream, ready)("q", [], "extractive", 3)
+    chat = make_chat(Texts({}), ask_stream, ready)("q", [], "extractive", 3)
     assert "Bringing the index up to date" in next(chat)
     assert calls == []
     threading.Timer(0.05, ready.set).start()
@@ -297,7 +300,7 @@ def test_chat_shows_bad_settings_as_a_message(answerer, top_k, expected):
     from ui.app import make_chat
 
     ask_stream, calls = scripted()
-    chat = make_chat(rag.Settings(), Texts({}), ask_stream)
+    chat = make_chat(Texts({}), ask_stream)
     (shown,) = list(chat("question", [], answerer, top_k))
     assert shown.startswith('<div class="rag-error">') and expected in shown
     assert calls == []
@@ -306,11 +309,11 @@ def test_chat_shows_bad_settings_as_a_message(answerer, top_k, expected):
 def test_chat_shows_a_failing_backend_as_a_message_not_a_crash():
     from ui.app import make_chat
 
-    def failing(question, history=None, *, settings=None, top_k=None):
+    def failing(question, history=None, *, top_k=None, answerer=None):
         yield "partial "
         raise ConnectionError("LLM server unreachable")
 
-    chat = make_chat(rag.Settings(), Texts({}), failing)
+    chat = make_chat(Texts({}), failing)
     shown = list(chat("question", [], "openai", 3))
     assert "LLM server unreachable" in shown[-1] and "extractive" in shown[-1]
 
@@ -318,11 +321,11 @@ def test_chat_shows_a_failing_backend_as_a_message_not_a_crash():
 def test_chat_shows_question_errors_from_the_api():
     from ui.app import make_chat
 
-    def empty_question(question, history=None, *, settings=None, top_k=None):
+    def empty_question(question, history=None, *, top_k=None, answerer=None):
         raise ValueError("question is empty: ask something about the articles")
         yield  # pragma: no cover
 
-    chat = make_chat(rag.Settings(), Texts({}), empty_question)
+    chat = make_chat(Texts({}), empty_question)
     assert "question is empty" in list(chat(" ", [], "extractive", 3))[-1]
 
 
@@ -391,7 +394,8 @@ def test_malformed_ui_auth_is_rejected_with_the_expected_form(auth):
 
 @pytest.mark.slow
 def test_an_accepted_upload_is_saved_indexed_listed_and_reports_progress(tmp_path, corpus):
-    library = Library(rag.Settings(corpus_dir=corpus, data_dir=tmp_path / "data"))
+    settings = rag.Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
+    library = rag.Library(settings, embedder=shared_minilm(settings))
     source = tmp_path / "upload"
     source.write_text("Lighthouse reopens\n\nThe Zembla lighthouse reopened in May.", "utf-8")
     steps: list[tuple[float, str]] = []

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, shared_minilm
 
 import rag
 
@@ -68,14 +68,13 @@ class Served:
 def served(tmp_path_factory):
     """The app over the seeds plus a hostile article, indexed with MiniLM, on a free port."""
     from ui.app import build_app, launch
-    from ui.library import Library
 
     root = tmp_path_factory.mktemp("ui")
     shutil.copytree(SEEDS, root / "corpus")
     (root / "corpus" / "harbour_xss.txt").write_text(HOSTILE, encoding="utf-8")
     settings = rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data", ui_port=free_port())
-    library = Library(settings)
-    library.sync()
+    library = rag.Library(settings, embedder=shared_minilm(settings))
+    library.ingest()
     app = build_app(settings, library=library)
     launch(app, settings, prevent_thread_lock=True, quiet=True)
     yield Served(f"http://127.0.0.1:{settings.ui_port}/", settings)
@@ -204,7 +203,7 @@ def test_hostile_article_runs_nothing_in_a_card_or_the_reader(served, page):
 
 
 def test_uploads_outside_the_limits_are_refused_with_a_message(served, page):
-    from ui.library import MAX_UPLOAD_BYTES
+    from rag import MAX_UPLOAD_BYTES
 
     corpus = Path(served.settings.corpus_dir)
     before = sorted(p.name for p in corpus.iterdir())
@@ -232,16 +231,15 @@ def test_the_queue_serves_users_at_the_same_time(tmp_path):
     from gradio_client import Client
 
     from ui.app import build_app, launch
-    from ui.library import Library
 
     barrier = threading.Barrier(2, timeout=60)
 
-    def ask_stream(question, history=None, *, settings=None, top_k=None):
+    def ask_stream(question, history=None, *, top_k=None, answerer=None):
         barrier.wait()  # raises BrokenBarrierError if the other user is kept waiting
         yield rag.Answer("The articles don't say.", [], True, question)
 
     settings = rag.Settings(corpus_dir=tmp_path, data_dir=tmp_path / "data", ui_port=free_port())
-    app = build_app(settings, ask_stream=ask_stream, library=Library(settings))
+    app = build_app(settings, ask_stream=ask_stream)
     launch(app, settings, prevent_thread_lock=True, quiet=True)
     try:
         url = f"http://127.0.0.1:{settings.ui_port}/"

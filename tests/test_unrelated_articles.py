@@ -24,13 +24,12 @@ Adaptations followed, with Matthew Macfadyen starring in the 2005 film of Pride 
 
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory):
-    from rag.pipeline import build_pipeline
 
     root = tmp_path_factory.mktemp("mixed")
     shutil.copytree(SEEDS, root / "corpus")
     (root / "corpus" / "uk_aid.txt").write_text(UK_AID, encoding="utf-8")
     (root / "corpus" / "film.txt").write_text(FILM, encoding="utf-8")
-    built = build_pipeline(
+    built = rag.Library(
         rag.Settings(corpus_dir=root / "corpus", data_dir=root / "data"),
         embedder=HashingEmbedder(),
     )

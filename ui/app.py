@@ -1,7 +1,7 @@
 """The Gradio app: a chat whose answers carry checkable source cards, and the corpus panel.
 
-``build_app`` wires it (nothing is launched); ``serve`` launches it the way `rag serve` does.
-Answers come from the public ``rag.ask_stream``; all HTML comes from ``ui.cards``.
+``build_app`` wires it (nothing is launched; ``ui.serve`` serves it beside the HTTP API).
+Answers come from the public ``rag.Library``; all HTML comes from ``ui.cards``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pathlib import Path
 import gradio as gr
 
 import rag
-from rag.settings import Settings
+from rag import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, Settings
 from ui import cards
 from ui.feedback import FeedbackLog
-from ui.library import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, Library
+from ui.library import LazyLibrary
 
 log = logging.getLogger("rag")
 
@@ -55,21 +55,17 @@ def plain_history(history: list[dict]) -> list[dict[str, str]]:
     return messages
 
 
-def settings_for(settings: Settings, answerer: str, top_k: object) -> tuple[Settings, int]:
+def chosen(answerer: str, top_k: object) -> tuple[str, int]:
+    """The answerer and number of sources the Settings panel asked for, checked."""
     if answerer not in typing.get_args(Settings.model_fields["answerer"].annotation):
         raise ValueError(f"unknown answerer {answerer!r}; choose one from Settings")
     k = int(top_k)  # type: ignore[call-overload]
     if not 1 <= k <= MAX_SOURCES:
         raise ValueError(f"number of sources must be between 1 and {MAX_SOURCES}")
-    return settings.model_copy(update={"answerer": answerer}), k
+    return answerer, k
 
 
-def make_chat(
-    settings: Settings,
-    library: Library,
-    ask_stream: AskStream,
-    ready: threading.Event | None = None,
-):
+def make_chat(library, ask_stream: AskStream | None = None, ready: threading.Event | None = None):
     """The ChatInterface function: the draft as it streams, then the answer with its cards.
 
     ``ready`` (set once `rag serve` has synced the index) holds questions back meanwhile.
@@ -82,8 +78,9 @@ def make_chat(
             yield cards.draft_html("Bringing the index up to date with the corpus folder…")
             ready.wait()
         try:
-            chosen, k = settings_for(settings, answerer, top_k)
-            for item in ask_stream(message, plain_history(history), settings=chosen, top_k=k):
+            name, k = chosen(answerer, top_k)
+            stream = ask_stream or library.ask_stream
+            for item in stream(message, plain_history(history), top_k=k, answerer=name):
                 if isinstance(item, rag.Answer):
                     texts = library.texts(c.doc_id for c in item.citations)
                     yield cards.answer_html(item, texts, key)
@@ -102,19 +99,21 @@ def make_chat(
     return chat
 
 
-def article_rows(library: Library) -> list[list]:
+def article_rows(library) -> list[list]:
     return [[a.title, a.date or "", a.outlet or "", a.chunks, a.doc_id] for a in library.articles()]
 
 
 def build_app(
     settings: Settings | None = None,
     *,
-    ask_stream: AskStream = rag.ask_stream,
-    library: Library | None = None,
+    library: rag.Library | LazyLibrary | None = None,
+    ask_stream: AskStream | None = None,
     ready: threading.Event | None = None,
 ) -> gr.Blocks:
+    """The page over ``library`` (default: one opened on first use); ``ask_stream`` stands in
+    for ``library.ask_stream`` (tests)."""
     settings = settings or Settings()
-    library = library or Library(settings)
+    library = library or LazyLibrary(settings)
     feedback = FeedbackLog(Path(settings.data_dir) / "feedback.jsonl")
 
     with gr.Blocks(title="Ask the news", analytics_enabled=False) as app:
@@ -140,7 +139,7 @@ def build_app(
                     label="Passages to answer from (number of sources)", render=False,
                 )  # fmt: skip
                 gr.ChatInterface(
-                    make_chat(settings, library, ask_stream, ready),
+                    make_chat(library, ask_stream, ready),
                     chatbot=chatbot,
                     additional_inputs=[answerer, top_k],
                     additional_inputs_accordion=gr.Accordion("Settings", open=False, render=False),
@@ -184,11 +183,11 @@ def build_app(
 
         def on_select(evt: gr.SelectData) -> str:
             doc_id = str((evt.row_value or [""])[-1])
-            found = library.article(doc_id)
-            if found is None:
+            try:
+                info = library.article(doc_id)
+            except (KeyError, ValueError):
                 return cards.notice_html([f"{doc_id} is not in the index."], "error")
-            info, text = found
-            return cards.article_html(info.title, info.date, info.outlet, text)
+            return cards.article_html(info.title, info.date, info.outlet, info.text)
 
         def on_upload(files: list[dict] | dict | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
             try:
@@ -241,31 +240,3 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs):
         show_error=True,
         **kwargs,
     )
-
-
-def serve(settings: Settings | None = None) -> None:
-    """`rag serve`: the page is up first; the index catches up with the corpus folder (and
-    the model loads) in the background, so a restart on an existing index is quick."""
-    settings = settings or Settings()
-    library = Library(settings)
-    ready = threading.Event()
-    app = build_app(settings, library=library, ready=ready)
-    launch(app, settings, prevent_thread_lock=True)
-    threading.Thread(target=_prepare, args=(settings, library, ready), daemon=True).start()
-    app.block_thread()
-
-
-def _prepare(settings: Settings, library: Library, ready: threading.Event) -> None:
-    """Sync the index with the corpus folder, then ask one throwaway question (extractive, so
-    no LLM is called) to load the model before anyone asks."""
-    try:
-        report = library.sync()
-        print(f"index: {report.summary()}", flush=True)
-    except Exception as err:  # the chat shows the same problem to whoever asks
-        log.warning("syncing the index failed: %s", err)
-    finally:
-        ready.set()
-    try:
-        rag.ask("warm up", settings=settings.model_copy(update={"answerer": "extractive"}))
-    except Exception as err:
-        log.warning("loading the model failed: %s", err)

@@ -46,11 +46,11 @@ def turns_of(rows: list[dict]) -> list[list[dict]]:
 
 def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
     """Per dev question: its candidates' features and labels, asked in conversation order."""
-    from rag.pipeline import build_pipeline
+    from rag.library import Library
     from rag.settings import Settings
 
-    pipeline = build_pipeline(Settings(corpus_dir=corpus, data_dir=data_dir))
-    pipeline.ingest()
+    library = Library(Settings(corpus_dir=corpus, data_dir=data_dir))
+    library.ingest()
     rows = [json.loads(line) for line in questions.read_text().splitlines() if line.strip()]
     out = []
     for turns in turns_of(rows):
@@ -77,8 +77,9 @@ def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
                     "labels": np.array(labels, dtype=bool),
                 }
             )
-            answer = pipeline.ask(turn["question"], history)
+            answer = asking.ask(turn["question"], history)
             history += [{"role": "user", "content": turn["question"]}, answer.to_message()]
+    library.close()
     return out
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from functools import cached_property
 
 import numpy as np
 
@@ -22,6 +23,11 @@ class SentenceVectors:
     @property
     def name(self) -> str:
         return self.embedder.name
+
+    @cached_property
+    def meaning(self) -> Meaning:
+        """Both similarities over this embedder, one per embedder (its caches live as long)."""
+        return Meaning(self)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         """The Embedder interface: a single query is remembered, batches (ingest) are not."""

@@ -1,0 +1,326 @@
+"""`rag.Library`: the one object an app builds: it owns the index, the embedder and the
+answerers, and every entry point (CLI, web chat, HTTP API, eval, bench) goes through it."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rag.answer.base import Answer, Answerer
+from rag.articles import ArticleInfo, corpus_file, indexed_article, indexed_articles
+from rag.asking import Asking, Backend, Condense, validate_question
+from rag.conversation import standalone_query, validate_history
+from rag.embedding import Embedder
+from rag.ingest import IngestReport
+from rag.pipeline import (
+    build_backend,
+    build_chat_client,
+    build_embedder,
+    build_index,
+    remembering,
+)
+from rag.retrieval import HybridRetriever
+from rag.settings import Settings
+from rag.uploads import Progress, Upload, UploadReport, save_uploads
+
+if TYPE_CHECKING:
+    from rag.llm import ChatClient
+
+log = logging.getLogger("rag")
+ANSWERERS = ("extractive", "openai")
+
+
+@dataclass(frozen=True)
+class Status:
+    articles: int
+    chunks: int
+    model: str
+    store: str
+    corpus_dir: str
+    data_dir: str
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class Library:
+    """Ask questions of the articles under ``settings``; ingest, list and remove them.
+
+    Collaborators may be passed in (a deterministic ``embedder``, a scripted ``answerer``, a
+    ``chat_client`` for the generative answerer, a ``condense`` function); the rest are built
+    from ``settings``. Safe to share between threads: questions run side by side, writes
+    (ingest, remove, uploads) one at a time, also against other processes on the data folder.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        answerer: Answerer | None = None,
+        chat_client: ChatClient | None = None,
+        condense: Condense | None = None,
+    ):
+        self.settings = settings or Settings()
+        self.embedder = remembering(embedder) if embedder else build_embedder(self.settings)
+        self.index = build_index(self.settings, self.embedder)
+        self._custom = Backend(answerer, condense or standalone_query) if answerer else None
+        self._condense = condense
+        self._chat_client = chat_client
+        self._own_client = chat_client is None  # a client passed in is the caller's to close
+        if self.settings.answerer == "openai" and answerer is None:
+            self._client()  # unconfigured: say now what to set, not at the first question
+        self._backends: dict[str, tuple[object, Backend]] = {}
+        self._building = threading.Lock()
+        self._closed = False
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the model server's connections; asking afterwards raises RuntimeError."""
+        self._closed = True
+        client = getattr(self._chat_client, "_client", None)
+        if client is not None and self._own_client:
+            client.close()
+        self._backends.clear()
+
+    # --- asking ---------------------------------------------------------------------------
+
+    def answerers(self) -> list[str]:
+        """The answerers this library can use: extractive always, openai when configured."""
+        s = self.settings
+        configured = self._chat_client is not None or bool(s.llm_api_key or s.llm_base_url)
+        return ["extractive"] + (["openai"] if configured else [])
+
+    def ask(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        *,
+        top_k: int | None = None,
+        answerer: str | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the articles, with [n] markers pointing at cited sentences.
+
+        ``history`` is the conversation so far as OpenAI-style ``{"role", "content"}``
+        messages (for follow-ups); ``answerer`` is "auto", "extractive" or "openai" (default:
+        the settings' choice, or the answerer passed in). An empty index is built first.
+        """
+        return self._asking(question, history, top_k, answerer).ask(question, history)
+
+    def ask_stream(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        *,
+        top_k: int | None = None,
+        answerer: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """The streaming twin of :meth:`ask`: text pieces as they come, then the ``Answer``.
+
+        The pieces joined are a draft; the final ``Answer`` (always the last item) is the
+        verified text with its citations, and is what a UI should show once it arrives.
+        """
+        asking = self._asking(question, history, top_k, answerer)
+        yield from asking.ask_stream(question, history)
+
+    def retrieve(self, query: str, top_k: int | None = None, mode: str | None = None) -> list:
+        """The ranked passages (``Passage``: chunk, dense, BM25 and fused scores) for ``query``,
+        by ``mode`` ("bm25", "dense", "hybrid"; default RAG_RETRIEVAL), without answering."""
+        self._require_open()
+        return self._retriever(self.index.current()).retrieve(
+            query, top_k or self.settings.top_k, mode
+        )
+
+    def _retriever(self, keywords) -> HybridRetriever:
+        s = self.settings
+        return HybridRetriever(
+            self.embedder, self.index.store, keywords, s.retrieval, s.candidates, s.rrf_k
+        )
+
+    def _asking(self, question, history, top_k, answerer) -> Asking:
+        self._require_open()
+        validate_question(question, self.settings.max_question_chars)
+        validate_history(history)
+        if top_k is not None and not 1 <= top_k <= 50:
+            raise ValueError(f"top_k must be between 1 and 50, not {top_k}")
+        keywords = self.index.current()
+        if not len(keywords):  # it mirrors the store, without a round trip to Chroma
+            log.warning(
+                "the index in %s is empty: building it from %s first",
+                self.settings.data_dir,
+                self.settings.corpus_dir,
+            )
+            self.ingest()
+            keywords = self.index.current()
+        s = self.settings
+        backend = self.backend(answerer, keywords)
+        retriever = self._retriever(keywords)
+        return Asking(keywords, retriever, backend, top_k or s.top_k, s.max_question_chars)
+
+    def backend(self, answerer: str | None = None, keywords=None) -> Backend:
+        """The answerer (and its condensing) asked for, built once per keyword index."""
+        if answerer is None and self._custom is not None:
+            return self._custom
+        name = answerer or self.settings.answerer
+        if name == "auto":
+            name = self.settings.model_copy(update={"answerer": "auto"}).answerer_backend()
+            if self._chat_client is not None:
+                name = "openai"
+        if name not in ANSWERERS:
+            raise ValueError(f"unknown answerer {name!r}: choose auto, extractive or openai")
+        keywords = keywords if keywords is not None else self.index.current()
+        with self._building:
+            built = self._backends.get(name)
+            if built is None or built[0] is not keywords:
+                client = self._client() if name == "openai" else None
+                backend = build_backend(self.settings, name, keywords, self.embedder, client)
+                if self._condense is not None:
+                    backend = Backend(backend.answerer, self._condense)
+                built = (keywords, backend)
+                self._backends[name] = built
+            return built[1]
+
+    def _client(self) -> ChatClient:
+        if self._chat_client is None:
+            self._chat_client = build_chat_client(self.settings)  # says what to set if unset
+        return self._chat_client
+
+    # --- the articles ---------------------------------------------------------------------
+
+    def ingest(
+        self, path: Path | str | None = None, rebuild: bool = False, progress: bool = False
+    ) -> IngestReport:
+        """Bring the index in step with the corpus folder (or ``path``): new and changed
+        articles are embedded, deleted ones dropped; ``rebuild`` starts from an empty index."""
+        self._require_open()
+        if rebuild:
+            self.index.rebuild()
+        return self.index.ingest(Path(path or self.settings.corpus_dir), progress)
+
+    def articles(self) -> list[ArticleInfo]:
+        """The indexed articles (id, title, date, outlet, chunks), newest first."""
+        return indexed_articles(self.index.store)
+
+    def article(self, article_id: str) -> ArticleInfo:
+        """An indexed article with its ``text`` (what citations' spans index into)."""
+        check_article_id(article_id)
+        s = self.settings
+        found = indexed_article(self.index.store, Path(s.corpus_dir), article_id, s.data_dir)
+        if found is None:
+            raise KeyError(f"no article {article_id!r} in the index")
+        return found
+
+    def texts(self, article_ids) -> dict[str, str]:
+        """Texts of the indexed articles among ``article_ids`` (unknown ids are left out)."""
+        store, corpus = self.index.store, Path(self.settings.corpus_dir)
+        data = self.settings.data_dir
+        found = {d: indexed_article(store, corpus, d, data) for d in set(article_ids)}
+        return {d: a.text for d, a in found.items() if a is not None and a.text is not None}
+
+    def add_files(self, uploads: list[Upload], progress: Progress | None = None) -> UploadReport:
+        """Each acceptable ``(file name, temp path or bytes)`` saved into the corpus folder,
+        then indexed; refused ones (name, type, size, content, an id in use) say why."""
+        progress = progress or (lambda fraction, text: None)
+        report = save_uploads(Path(self.settings.corpus_dir), uploads, progress)
+        if report.saved:
+            progress(0.4, f"Indexing {len(report.saved)} article(s): embedding their chunks")
+            report.ingest = self.ingest(progress=True)
+        progress(1.0, "Done")
+        return report
+
+    def remove(self, article_id: str) -> Path | None:
+        """The article out of the index, and its file out of the corpus folder (moved to
+        ``RAG_DATA_DIR/removed/``, not deleted) so the next ingest does not bring it back."""
+        self._require_open()
+        check_article_id(article_id)
+        path = corpus_file(Path(self.settings.corpus_dir), article_id)
+        if path is None and article_id not in self.index.current().articles:
+            if not self.index.store.get([f"{article_id}#0"]):
+                raise KeyError(f"no article {article_id!r} in the index or the corpus folder")
+        moved = None
+        if path is not None:
+            aside = Path(self.settings.data_dir) / "removed"
+            aside.mkdir(parents=True, exist_ok=True)
+            moved = aside / f"{time.strftime('%Y%m%d-%H%M%S')}-{path.name}"
+            shutil.move(path, moved)
+        self.index.remove(article_id)
+        return moved
+
+    def status(self) -> Status:
+        articles = self.index.store.articles()
+        s = self.settings
+        where = (
+            f"chroma://{s.chroma_host}:{s.chroma_port or 8000}/{self.index.store.location}"
+            if s.chroma_is_remote()
+            else f"{Path(s.data_dir) / 'chroma'} ({self.index.store.location})"
+        )
+        return Status(
+            articles=sum(1 for a in articles.values() if a.complete),
+            chunks=self.index.store.count(),
+            model=self.embedder.name,
+            store=where,
+            corpus_dir=str(s.corpus_dir),
+            data_dir=str(s.data_dir),
+        )
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this Library is closed: build a new one")
+
+
+def check_article_id(article_id: object) -> None:
+    """An article id is a file stem: no folders, no leading dot."""
+    if not isinstance(article_id, str) or not article_id.strip():
+        raise ValueError("an article id is a non-empty string (the file name without .txt)")
+    if "/" in article_id or "\\" in article_id or article_id.startswith("."):
+        raise ValueError(f"{article_id!r} is not an article id (a file name without .txt)")
+
+
+_DEFAULTS: dict[str, Library] = {}
+_DEFAULTS_LOCK = threading.Lock()
+# Per-call choices: settings differing only in these share one Library (and one index).
+PER_CALL = {"answerer", "top_k"}
+
+
+def default_library(settings: Settings) -> Library:
+    """``rag.ask``'s Library for these settings, built once per process; libraries for one
+    embedding model share the embedder (the model loads once)."""
+    key = settings.model_dump_json(exclude=PER_CALL)
+    with _DEFAULTS_LOCK:
+        library = _DEFAULTS.get(key)
+        if library is None or library._closed:
+            same_model = next(
+                (
+                    lib.embedder
+                    for lib in _DEFAULTS.values()
+                    if same_embedder(lib.settings, settings)
+                ),
+                None,
+            )
+            library = Library(settings, embedder=same_model)
+            _DEFAULTS[key] = library
+        return library
+
+
+def same_embedder(a: Settings, b: Settings) -> bool:
+    fields = ("embedder", "embed_model", "embed_base_url", "data_dir")
+    return all(getattr(a, f) == getattr(b, f) for f in fields)
+
+
+def close_default_libraries() -> None:
+    """Close and forget ``rag.ask``'s libraries (the next call opens the index afresh)."""
+    with _DEFAULTS_LOCK:
+        for library in _DEFAULTS.values():
+            library.close()
+        _DEFAULTS.clear()
