@@ -41,16 +41,24 @@ def eval_settings(corpus_dir: Path, data_dir: Path, answerer: str = "extractive"
 
 
 def run_system(conversations, settings, articles: dict[str, str]) -> tuple[list[dict], list[float]]:
-    """Every turn asked through ``rag.ask`` with the conversation so far as history."""
-    from rag import ask
+    """Every turn asked through a ``rag.Library`` with the conversation so far as history; the
+    index is first brought in step with the corpus (an earlier run's may be stale)."""
+    from rag import Library
 
-    ask("warm-up question", settings=settings)  # ingest + model load stay out of latency
+    with Library(settings) as library:
+        library.ingest()
+        library.ask("warm-up question")  # model load stays out of latency
+        return _asked(library, conversations, articles)
+
+
+def _asked(library, conversations, articles: dict[str, str]) -> tuple[list[dict], list[float]]:
+    ask = library.ask
     rows, latencies = [], []
     for turns in conversations:
         history: list[dict] = []
         for item in turns:
             started = time.perf_counter()
-            answer = ask(item.question, history, settings=settings)
+            answer = ask(item.question, history)
             latencies.append(time.perf_counter() - started)
             scored = score_answer(item, answer.to_dict(), articles)
             ranking = article_ranking([p.chunk.doc_id for p in answer.passages])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.extracted import ExtractedStore
 from rag.chunking import chunk_id
 from rag.corpus import article_paths, load_article
+from rag.extracted import ExtractedStore
 from rag.store import ChunkStore, StoredChunk
 
 TEXT_SUFFIXES = (".txt", ".md")

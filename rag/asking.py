@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from rag.answer.base import Answer, Answerer, word_pieces
 from rag.chunking import chunk_id, chunk_number, doc_id_of
 from rag.conversation import (
-    last_answer,
     MARKER,
+    last_answer,
     last_said,
     require_valid_text,
     standalone_query,

@@ -56,10 +56,9 @@ def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
     for turns in turns_of(rows):
         history: list[dict] = []
         for turn in turns:
-            question, messages, query, passages = pipeline._prepared(
-                turn["question"], history, None
-            )
-            answerer = pipeline.answerer
+            asking = library._asking(turn["question"], history, None, None)
+            question, messages, query, passages = asking.prepared(turn["question"], history)
+            answerer = asking.backend.answerer
             q = answerer.question(question, query, messages)
             ranked, _ = answerer.ranked(q, passages, query)
             squad = "squad" in turn.get("tags", [])
