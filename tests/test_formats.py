@@ -59,7 +59,7 @@ def test_answers_from_a_news_page_quote_only_article_text(news: Path, make_pipel
     assert "forty billion euros" in answer.text
     for noise in BOILERPLATE:
         assert noise not in answer.text
-    for stored in pipeline.store.all_chunks():
+    for stored in pipeline.index.store.all_chunks():
         assert not any(noise in stored.chunk.text for noise in BOILERPLATE)
 
 
@@ -245,12 +245,12 @@ def test_the_extracted_text_is_kept_in_the_data_dir_and_read_back(news: Path, ma
     pipeline = make_pipeline(news, HashingEmbedder())
     pipeline.ingest()
     extracted = ExtractedStore.in_data_dir(pipeline.settings.data_dir)
-    stored = next(iter(pipeline.store.all_chunks()))
+    stored = next(iter(pipeline.index.store.all_chunks()))
 
     kept = extracted.text(stored.content_hash)
 
     assert kept == load_article(news / "kyiv-pledge.html").text
-    for s in pipeline.store.all_chunks():
+    for s in pipeline.index.store.all_chunks():
         assert kept[s.chunk.start : s.chunk.end] == s.chunk.text  # citations index into it
     assert stored.source == str(news / "kyiv-pledge.html")
 

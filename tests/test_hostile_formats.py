@@ -113,7 +113,7 @@ def test_hostile_versions_of_indexed_files_lose_nothing(corpus: Path, make_pipel
     (corpus / "wire.jsonl").write_text(jsonl(DUMP), encoding="utf-8")
     pipeline = make_pipeline(corpus, HashingEmbedder())
     pipeline.ingest()
-    before = pipeline.store.articles()
+    before = pipeline.index.store.articles()
     assert {"page", "report", "wire:a1", "wire:2", "wire:a3"} <= set(before)
 
     (corpus / "page.html").write_text(big_page(20_000_000), encoding="utf-8")
@@ -125,7 +125,7 @@ def test_hostile_versions_of_indexed_files_lose_nothing(corpus: Path, make_pipel
 
     assert report.removed == []
     assert report.added == ["new"]
-    after = pipeline.store.articles()
+    after = pipeline.index.store.articles()
     assert set(after) == set(before) | {"new"}
     assert all(after[doc].content_hash == before[doc].content_hash for doc in before)
 
@@ -157,5 +157,5 @@ def test_rag_status_counts_a_mixed_folder(
 
     status = json.loads(capsys.readouterr().out)
     assert status["articles"] == len(SEED_IDS) + len(GOOD)
-    assert status["chunks"] == len(list(pipeline.store.all_chunks()))
+    assert status["chunks"] == len(list(pipeline.index.store.all_chunks()))
     assert rag.Settings().corpus_dir == corpus

@@ -37,12 +37,6 @@ def mixed(tmp_path_factory):
     return built
 
 
-def test_an_unrelated_article_does_not_answer_a_question_naming_what_it_never_mentions(mixed):
-    # Its other words are the unrelated article's: two names of three tell it is not about NATO.
-    answer = mixed.ask("What percentage of GDP did NATO in Vilnius commit to spending on aid?")
-    assert answer.abstained, answer.text
-
-
 def test_an_unrelated_article_still_answers_what_it_is_about(mixed):
     answer = mixed.ask("What percentage of GDP did MPs commit to spending on foreign aid?")
     assert not answer.abstained
@@ -54,14 +48,3 @@ def test_who_is_the_role_that_does_something_needs_the_role(mixed):
     answer = mixed.ask("Who's the secretary general that needs replacing?")
     assert not answer.abstained
     assert "Stoltenberg" in answer.text, answer.text
-
-
-def test_a_price_is_a_sum_of_money_and_a_name_is_no_price(mixed):
-    assert mixed.ask("What is the price of the aid package today?").abstained
-
-
-def test_who_did_something_needs_the_deed_stated(mixed):
-    # The film's sentence names an actor, not a writer.
-    assert mixed.ask("Who wrote the 2005 film of Pride and Prejudice?").abstained
-    answer = mixed.ask("Who starred in the 2005 film of Pride and Prejudice?")
-    assert "Matthew Macfadyen" in answer.text, answer.text

@@ -16,7 +16,7 @@ KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
         (
             "number",
             r"\bhow (many|much|long|far|big|old|large|often)\b|"
-            r"\bwhat (number|percentage|percent|share|amount|proportion)\b",
+            r"\b(what|which) (\w+ )?(number|percentage|percent|share|amount|proportion)\b",
         ),
         (
             "date",
