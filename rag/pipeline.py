@@ -345,7 +345,19 @@ def shared_chat_client(settings: Settings):
     """One client (one connection pool) per model server, for answers and condensing alike."""
     keys = ("llm_model", "llm_base_url", "llm_api_key", "llm_timeout", "llm_deadline")
     keys += ("llm_retries", "llm_backoff", "llm_max_tokens")
+    if settings.answerer_backend() == "local":  # one llama.cpp server per model file
+        keys = ("llm_gguf", "llm_threads", "llm_ctx", "llm_timeout", "llm_deadline")
+        keys += ("llm_retries", "llm_backoff", "llm_max_tokens")
+        return _local_client_for(settings.model_dump_json(include=set(keys)))
     return _chat_client_for(settings.model_dump_json(include=set(keys)))
+
+
+@lru_cache(maxsize=2)
+def _local_client_for(llm_settings_json: str):
+    """Started on its first request; stopped by ``close()``, else when this process ends."""
+    from rag.local_llm import local_chat_client
+
+    return local_chat_client(Settings.model_validate_json(llm_settings_json))
 
 
 @lru_cache(maxsize=4)
