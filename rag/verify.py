@@ -4,11 +4,12 @@ An answer sentence is *supported* by a span of a retrieved chunk (one sentence, 
 adjacent ones) when the calibrated embedding similarity and the share of the sentence's
 content words found in the span together reach the threshold. A marker whose source does
 not support its sentence (or does not exist) is moved to the retrieved source that does,
-or dropped; a sentence nothing supports keeps no marker and is reported. Markers are
-renumbered in order of first use and each citation quotes the exact supporting span.
+or dropped; a sentence nothing supports is taken out of the answer and reported (an
+answer left with no supported sentence is the abstention). Markers are renumbered in order
+of first use and each citation quotes the exact supporting span.
 
-``MarkerResolver`` does this incrementally, so a stream shows resolved markers as each
-sentence completes, and the joined stream equals the final answer text.
+``MarkerResolver`` does this incrementally, so a stream shows each sentence once it is
+decided, with resolved markers, and the joined stream equals the final answer text.
 """
 
 from __future__ import annotations
@@ -175,8 +176,12 @@ class Resolution:
 class MarkerResolver:
     """Feed it the model's text piece by piece; it hands back verified text as it can.
 
-    Text is released up to the last non-space character (a marker may still follow);
-    a sentence's markers are decided once the next sentence starts, or at ``close``.
+    A sentence is released once it is decided (when the next sentence starts, or at
+    ``close``), with its markers settled: a sentence a source supports goes out with its
+    markers; one that no source supports is never released (it goes to ``unsupported``);
+    one with nothing to check (no content words, or "The articles don't say ...") waits for
+    the next supported sentence. With no supported sentence at all the answer is the
+    abstention. The joined releases always equal the final answer's text.
     """
 
     def __init__(self, sources: SourceIndex):
@@ -185,12 +190,12 @@ class MarkerResolver:
         self._clean = ""  # the model's text without its markers
         self._marks: list[tuple[int, tuple[int, ...]]] = []  # (position in _clean, numbers)
         self._decided = 0  # sentences whose markers are settled
-        self._emitted = 0  # characters of _clean released
+        self._seen = 0  # end (in _clean) of the last decided sentence
+        self._held: list[str] = []  # decided sentences with nothing to check, not yet out
         self._out: list[str] = []
         self._numbers: dict[tuple[str, int, int], int] = {}
         self._citations: list[Citation] = []
         self._unsupported: list[str] = []
-        self._abstentions = 0
         self._counts = dict.fromkeys(("markers", "kept", "repaired", "removed", "added"), 0)
 
     def feed(self, piece: str) -> str:
@@ -201,12 +206,14 @@ class MarkerResolver:
         """The last text piece and the verified answer."""
         self._parse(self._raw, final=True)
         tail = self._release(final=True)
-        text = "".join(self._out).strip()
-        sentences = len(split_sentences(self._clean))
-        abstained = sentences == 0 or (self._abstentions == sentences and not self._citations)
         verification = Verification(**self._counts, unsupported=len(self._unsupported))
-        if abstained:
-            return tail, Resolution(ABSTAIN_TEXT, [], [], verification, True)
+        if not self._citations:  # nothing supported: nothing was released either
+            return ABSTAIN_TEXT, Resolution(
+                ABSTAIN_TEXT, [], list(self._unsupported), verification, True
+            )
+        if self._held:
+            tail += self._emit("".join(self._held))
+        text = "".join(self._out)
         return tail, Resolution(
             text, list(self._citations), list(self._unsupported), verification, False
         )
@@ -237,8 +244,7 @@ class MarkerResolver:
         self._raw = ""
 
     def _release(self, final: bool) -> str:
-        if self._emitted == 0:  # never release leading blanks
-            self._emitted = len(self._clean) - len(self._clean.lstrip())
+        """The sentences decided by now that may be shown, each after the gap before it."""
         spans = split_sentences(self._clean)
         starts = [s for s, _ in spans]
         complete = len(spans) if final else len(spans) - 1
@@ -246,19 +252,28 @@ class MarkerResolver:
         for i in range(self._decided, complete):
             start, end = spans[i]
             marks = [m for m in self._marks if owner(starts, m[0]) == i]
-            pieces.append(self._clean[self._emitted : end] + self._decide(start, end, marks))
-            self._emitted = end
-            self._decided = i + 1
-        visible = len(self._clean.rstrip())
-        if visible > self._emitted:
-            pieces.append(self._clean[self._emitted : visible])
-            self._emitted = visible
-        released = "".join(pieces)
-        self._out.append(released)
-        return released
+            text = self._clean[self._seen : end]
+            self._seen, self._decided = end, i + 1
+            verdict, markers = self._decide(start, end, marks)
+            if verdict == "supported":
+                pieces.append(self._emit("".join(self._held) + text + markers))
+                self._held = []
+            elif verdict == "unchecked":
+                self._held.append(text)
+        return "".join(pieces)
 
-    def _decide(self, start: int, end: int, marks: list[tuple[int, tuple[int, ...]]]) -> str:
-        """The verified marker text for one sentence (" [2][3]", or "" when none holds)."""
+    def _emit(self, text: str) -> str:
+        """``text`` as it joins what was released before (no leading blanks at the start)."""
+        if not self._out:
+            text = text.lstrip()
+        self._out.append(text)
+        return text
+
+    def _decide(
+        self, start: int, end: int, marks: list[tuple[int, tuple[int, ...]]]
+    ) -> tuple[str, str]:
+        """One sentence's verdict ("supported", "unsupported" or "unchecked") and its
+        verified marker text (" [2][3]", or "" when none holds)."""
         sentence = self._clean[start:end]
         cited = [
             (n, self._clean[max(start, p) : pos])
@@ -266,10 +281,9 @@ class MarkerResolver:
             for n in ns
         ]
         self._counts["markers"] += len(cited)
-        if is_abstention(sentence):
-            self._abstentions += 1
+        if is_abstention(sentence) or not terms(sentence):
             self._counts["removed"] += len(cited)
-            return ""
+            return "unchecked", ""
         sentence_scores = self.sources.scores(sentence)
         # A sentence that draws on several sources: each needs to back a part of it.
         parts = clauses(sentence) if len({n for n, _ in cited}) > 1 else []
@@ -291,11 +305,12 @@ class MarkerResolver:
                     bad -= 1
                 else:
                     self._counts["added"] += 1
-            elif terms(sentence):
-                self._unsupported.append(sentence)
         self._counts["removed"] += bad
+        if not keep:
+            self._unsupported.append(sentence)
+            return "unsupported", ""
         numbers = list(dict.fromkeys(self._number(span, score) for span, score in keep))
-        return (" " + "".join(f"[{n}]" for n in numbers)) if numbers else ""
+        return "supported", " " + "".join(f"[{n}]" for n in numbers)
 
     def _cited_support(
         self, number: int, sentence_scores: np.ndarray, parts: list[str]
