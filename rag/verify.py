@@ -36,6 +36,7 @@ MEANING_WEIGHT = 0.5
 NUMBER_PENALTY = 0.5  # a number in the sentence that the span does not hold
 PAIR_PENALTY = 0.95  # a single sentence beats two adjacent ones that score the same
 MIN_PART_TERMS = 3  # a clause checked on its own needs this many content words
+PART_POWER = 2  # how sharply a clause's closeness fades as the sentence brings other words
 
 # [1], [1, 3], [1; 3], [Source 2], [^2] (a footnote); several in a row are read one by one.
 _MARKER = re.compile(
@@ -65,14 +66,32 @@ class Span:
 
 
 class SourceIndex:
-    """The candidate spans of the numbered passages, embedded once per answer."""
+    """The candidate spans of the numbered passages, embedded once per answer.
+
+    A span's meaning is compared with a sentence as a whole and clause by clause: a short
+    sentence that restates one part of a long one ("Julianne Smith is the US Ambassador to
+    NATO." from "US Ambassador to NATO Julianne Smith said that ...") is as close to that
+    part as a paraphrase is to a whole sentence. The citation still quotes the sentence.
+    """
 
     def __init__(self, passages: list[Passage], embedder: Embedder | None, threshold: float):
         self.passages = passages
         self.embedder = embedder
         self.threshold = threshold
         self.spans = [s for n, p in enumerate(passages, start=1) for s in passage_spans(n, p)]
-        self._vectors = self._embed([s.text for s in self.spans])
+        parts = [(i, c) for i, s in enumerate(self.spans) if not s.pair for c in parts_of(s.text)]
+        self._part_owners = np.array([i for i, _ in parts], dtype=np.int64)
+        vectors = self._embed([s.text for s in self.spans] + [c for _, c in parts])
+        self._vectors = None if vectors is None else vectors[: len(self.spans)]
+        self._part_vectors = None if vectors is None else vectors[len(self.spans) :]
+
+    def _cosines(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each span's cosine with ``vector``, and the best of it and its parts' cosines."""
+        cosines = self._vectors @ vector
+        best = cosines.copy()
+        if len(self._part_owners):
+            np.maximum.at(best, self._part_owners, self._part_vectors @ vector)
+        return cosines, best
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -94,12 +113,13 @@ class SourceIndex:
             words = set(terms(text))
             digits = set(_NUMBER.findall(text))
             meaning = vectors is not None and self._vectors is not None
-            cosines = self._vectors @ vectors[i] if meaning else np.zeros(len(self.spans))
+            zeros = np.zeros(len(self.spans))
+            cosines, parts = self._cosines(vectors[i]) if meaning else (zeros, zeros)
             rows.append(
                 np.array(
                     [
-                        support(words, digits, span, float(cosine), meaning)
-                        for span, cosine in zip(self.spans, cosines)
+                        support(words, digits, span, float(cosine), meaning, float(part))
+                        for span, cosine, part in zip(self.spans, cosines, parts)
                     ]
                 )
             )
@@ -137,12 +157,26 @@ def passage_spans(number: int, passage: Passage) -> list[Span]:
     return spans
 
 
-def support(words: set[str], digits: set[str], span: Span, cosine: float, meaning: bool) -> float:
-    """How well ``span`` backs a sentence: calibrated similarity plus word overlap, 0..1."""
+def support(
+    words: set[str],
+    digits: set[str],
+    span: Span,
+    cosine: float,
+    meaning: bool,
+    part_cosine: float | None = None,
+) -> float:
+    """How well ``span`` backs a sentence: calibrated similarity plus word overlap, 0..1.
+
+    ``part_cosine`` (the closest clause of the span) counts in the measure that the
+    sentence's words are the span's: a restatement of one clause uses that clause's words,
+    while a near miss that borrows a name from a clause brings words of its own."""
     if not words:
         return 0.0
+    found = len(words & span.terms)
     # +1: a one-word "sentence" found in a span is weak evidence that the span states it
-    overlap = len(words & span.terms) / (len(words) + 1)
+    overlap = found / (len(words) + 1)
+    if part_cosine is not None and part_cosine > cosine:
+        cosine += (part_cosine - cosine) * (found / len(words)) ** PART_POWER
     if meaning:
         calibrated = (cosine - SIMILARITY_FLOOR) / (SIMILARITY_CEILING - SIMILARITY_FLOOR)
         calibrated = min(max(calibrated, 0.0), 1.0)
@@ -348,6 +382,32 @@ class MarkerResolver:
                 )
             )
         return self._numbers[span.key]
+
+
+_PART_CUTS = re.compile(
+    r"\s*[,;:()\u2014\u2013]\s*|\s+(?:and|but|while|whereas|though|although|because|"
+    r"said|says|told|stated|added|noted|according to)(?:\s+that)?\s+",
+    re.IGNORECASE,
+)
+
+
+def parts_of(sentence: str, longest: int = 2, most: int = 6) -> list[str]:
+    """A source sentence's clauses (cut at , ; : dashes, joining words and verbs of saying)
+    and pairs of adjacent ones, each with MIN_PART_TERMS content words, short of the whole."""
+    bounds = [0]
+    for match in _PART_CUTS.finditer(sentence):
+        bounds += [match.start(), match.end()]
+    bounds.append(len(sentence))
+    pieces = list(zip(bounds[::2], bounds[1::2]))[:most]
+    if len(pieces) < 2:
+        return []
+    runs = [
+        sentence[pieces[i][0] : pieces[j][1]].strip(" .\"'“”")
+        for i in range(len(pieces))
+        for j in range(i, min(i + longest, len(pieces)))
+    ]
+    whole = sentence.strip(" .\"'“”")
+    return [r for r in dict.fromkeys(runs) if r != whole and len(terms(r)) >= MIN_PART_TERMS]
 
 
 def clauses(sentence: str, most: int = 8) -> list[str]:

@@ -206,3 +206,20 @@ def test_a_sentence_with_nothing_to_check_waits_for_a_supported_one(index):
     assert resolver.feed("Julianne Smith is the US Ambassador to NATO. [3] Next") == (
         "Here it is: Julianne Smith is the US Ambassador to NATO. [1]"
     )
+
+
+SAID = (
+    "US Ambassador to NATO Julianne Smith said that NATO did not plan to invite Ukraine to "
+    'join the Alliance "in the short term", despite this being the first point of the '
+    "Victory Plan put forward by President Volodymyr Zelenskyy."
+)
+
+
+def test_a_restatement_of_one_clause_keeps_its_marker():
+    index = SourceIndex([passage("s", SAID, 1)], HashingEmbedder(), Settings().support_threshold)
+    kept = verify("Julianne Smith is the US Ambassador to NATO. [1]", index)
+    assert kept.text == "Julianne Smith is the US Ambassador to NATO. [1]"
+    assert kept.citations[0].quote == SAID  # the citation quotes the whole sentence
+    # a sentence that borrows the clause's name but says something else gains nothing
+    borrowed = verify("Julianne Smith is the US Secretary of State. [1]", index)
+    assert borrowed.abstained and borrowed.unsupported
