@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(default=400, ge=16, le=8192)
     # RAG_ANSWERER=local: a GGUF model served by llama.cpp (xllamacpp) in a child process.
     llm_gguf: Path | None = None
-    llm_threads: int | None = Field(default=None, ge=1, le=256)  # None: the cores
+    llm_threads: int | None = Field(default=None, ge=1, le=256)  # None: the cores less one
     llm_ctx: int = Field(default=4096, ge=256, le=131072)
     # An answer sentence counts as backed by a source sentence at or above this support
     # (calibrated similarity plus word overlap); see rag/verify.py and eval/calibrate_support.py.
