@@ -32,6 +32,7 @@ ANSWERERS = [
     ("Auto (as configured by RAG_ANSWERER)", "auto"),
     ("Offline extractive (quotes the articles)", "extractive"),
     ("OpenAI-compatible (needs an LLM configured)", "openai"),
+    ("Local model (RAG_LLM_GGUF, served by llama.cpp)", "local"),
 ]
 MAX_SOURCES = 10
 CONCURRENT_ANSWERS = 4  # chat requests served at once; the rest wait in Gradio's queue
@@ -83,6 +84,8 @@ def make_chat(
             ready.wait()
         try:
             chosen, k = settings_for(settings, answerer, top_k)
+            if chosen.answerer_backend() != "extractive":  # seconds to a first sentence
+                yield cards.draft_html("The language model is reading the sources…")
             for item in ask_stream(message, plain_history(history), settings=chosen, top_k=k):
                 if isinstance(item, rag.Answer):
                     texts = library.texts(c.doc_id for c in item.citations)
