@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import importlib.util
 import os
 import selectors
 import subprocess
@@ -27,6 +28,7 @@ import urllib.request
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 from rag.llm import ChatClient, LLMConfigError, LLMError, LLMUnavailable
 
@@ -97,7 +99,7 @@ class LocalServer:
         self.ctx = ctx
         self.start_timeout = start_timeout
         self._process: subprocess.Popen | None = None
-        self._log: tempfile._TemporaryFileWrapper | None = None
+        self._log: IO[bytes] | None = None  # the server's stderr, read when it fails
         self._url: str | None = None
         self._lock = threading.Lock()
 
@@ -130,6 +132,10 @@ class LocalServer:
                 return f"{self._url}/v1"
             self._stop()
             check_gguf(self.gguf)
+            if importlib.util.find_spec("xllamacpp") is None:
+                raise LocalModelError(
+                    f"RAG_LLM_GGUF={self.gguf} needs llama.cpp's server: {INSTALL_HINT}"
+                )
             self._spawn()
             try:
                 self._url = self._await_address()
