@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path(".rag"))
     args = parser.parse_args(argv)
     path = smollm2_gguf() if args.model == "smollm2" else qwen_gguf(args.data_dir)
-    print(path)
+    print(path.resolve())  # an export that works from any folder
 
 
 if __name__ == "__main__":
