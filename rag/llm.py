@@ -48,6 +48,7 @@ class ChatClient:
         backoff: float = 0.5,
         max_tokens: int = 400,
         sleep: Callable[[float], None] = time.sleep,
+        name: str | None = None,
     ):
         from openai import OpenAI
 
@@ -58,6 +59,7 @@ class ChatClient:
         self.backoff = backoff
         self.max_tokens = max_tokens
         self._sleep = sleep
+        self.name = name  # how errors refer to the server; by default its URL
         # A local server takes any key; the package insists on one being set.
         self._client = OpenAI(
             api_key=api_key or "not-needed",
@@ -147,7 +149,7 @@ class ChatClient:
                 self._sleep(wait)
 
     def where(self) -> str:
-        return f"the model server at {self.base_url}"
+        return self.name or f"the model server at {self.base_url}"
 
     def _error(self, err: Exception) -> LLMError:
         """The package's exception as ours, with a message that says what to do."""

@@ -15,7 +15,7 @@ from rag.settings import Settings
 if TYPE_CHECKING:
     from rag.llm import ChatClient
 
-BackendName = Literal["extractive", "openai"]
+BackendName = Literal["extractive", "openai", "local"]
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -36,8 +36,14 @@ def build_index(settings: Settings, embedder: Embedder) -> Index:
     return Index(settings, chunker, embedder)
 
 
-def build_chat_client(settings: Settings) -> ChatClient:
-    """One client (one connection pool) per library, for answers and condensing alike."""
+def build_chat_client(settings: Settings, name: BackendName = "openai") -> ChatClient:
+    """One client (one connection pool) per library and model, for answers and condensing
+    alike; ``local`` is llama.cpp's server for RAG_LLM_GGUF, started by the client on first
+    use in a child process the client owns (``close()`` stops it)."""
+    if name == "local":
+        from rag.local_llm import local_chat_client
+
+        return local_chat_client(settings)
     from rag.llm import ChatClient
 
     return ChatClient.from_settings(settings)
@@ -60,7 +66,7 @@ def build_backend(
     if name == "extractive":
         return Backend(extractive, standalone_query)
     if chat_client is None:
-        raise ValueError("the openai answerer needs a chat client")
+        raise ValueError(f"the {name} answerer needs a chat client")
     from rag.answer.generative import GenerativeAnswerer
     from rag.conversation import Condenser
 

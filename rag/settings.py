@@ -26,8 +26,9 @@ class Settings(BaseSettings):
     embed_model: str = MINILM
     embed_base_url: str | None = None
 
-    # auto: the OpenAI-compatible answerer when a key or base URL is set, else extractive.
-    answerer: Literal["auto", "extractive", "openai"] = "auto"
+    # auto: the OpenAI-compatible answerer when a key or base URL is set, else the local
+    # model when RAG_LLM_GGUF is set, else extractive.
+    answerer: Literal["auto", "extractive", "openai", "local"] = "auto"
     llm_model: str = "gpt-4o-mini"
     llm_base_url: str | None = Field(
         default=None, validation_alias=AliasChoices("RAG_LLM_BASE_URL", "OPENAI_BASE_URL")
@@ -42,6 +43,10 @@ class Settings(BaseSettings):
     llm_retries: int = Field(default=2, ge=0, le=5)  # after a timeout, 429 or 5xx
     llm_backoff: float = Field(default=0.5, ge=0, le=30)  # first retry's wait; doubles
     llm_max_tokens: int = Field(default=400, ge=16, le=8192)
+    # RAG_ANSWERER=local: a GGUF model served by llama.cpp (xllamacpp) in a child process.
+    llm_gguf: Path | None = None
+    llm_threads: int | None = Field(default=None, ge=1, le=256)  # None: the cores less one
+    llm_ctx: int = Field(default=4096, ge=256, le=131072)
     # An answer sentence counts as backed by a source sentence at or above this support
     # (calibrated similarity plus word overlap); see rag/verify.py and eval/calibrate_support.py.
     support_threshold: float = Field(default=0.65, ge=0.0, le=1.0)
@@ -68,6 +73,11 @@ class Settings(BaseSettings):
     # The HTTP API (`rag serve`, /v1): callers must send "Authorization: Bearer <key>".
     api_key: SecretStr | None = Field(default=None, exclude=True)
 
+    @field_validator("llm_gguf", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("ui_auth")
     @classmethod
     def _auth_is_user_colon_password(cls, value: SecretStr | None) -> SecretStr | None:
@@ -87,11 +97,14 @@ class Settings(BaseSettings):
             )
         return self
 
-    def answerer_backend(self) -> Literal["extractive", "openai"]:
-        """What ``auto`` resolves to: a generative model only when one is configured."""
+    def answerer_backend(self) -> Literal["extractive", "openai", "local"]:
+        """What ``auto`` resolves to: a generative model only when one is configured, a
+        server's (a key or URL) before a local file's."""
         if self.answerer != "auto":
             return self.answerer
-        return "openai" if self.llm_api_key or self.llm_base_url else "extractive"
+        if self.llm_api_key or self.llm_base_url:
+            return "openai"
+        return "local" if self.llm_gguf else "extractive"
 
     def ui_credentials(self) -> tuple[str, str] | None:
         if self.ui_auth is None:

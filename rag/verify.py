@@ -4,11 +4,12 @@ An answer sentence is *supported* by a span of a retrieved chunk (one sentence, 
 adjacent ones) when the calibrated embedding similarity and the share of the sentence's
 content words found in the span together reach the threshold. A marker whose source does
 not support its sentence (or does not exist) is moved to the retrieved source that does,
-or dropped; a sentence nothing supports keeps no marker and is reported. Markers are
-renumbered in order of first use and each citation quotes the exact supporting span.
+or dropped; a sentence nothing supports is taken out of the answer and reported (an
+answer left with no supported sentence is the abstention). Markers are renumbered in order
+of first use and each citation quotes the exact supporting span.
 
-``MarkerResolver`` does this incrementally, so a stream shows resolved markers as each
-sentence completes, and the joined stream equals the final answer text.
+``MarkerResolver`` does this incrementally, so a stream shows each sentence once it is
+decided, with resolved markers, and the joined stream equals the final answer text.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ MEANING_WEIGHT = 0.5
 NUMBER_PENALTY = 0.5  # a number in the sentence that the span does not hold
 PAIR_PENALTY = 0.95  # a single sentence beats two adjacent ones that score the same
 MIN_PART_TERMS = 3  # a clause checked on its own needs this many content words
+PART_POWER = 2  # how sharply a clause's closeness fades as the sentence brings other words
 
 # [1], [1, 3], [1; 3], [Source 2], [^2] (a footnote); several in a row are read one by one.
 _MARKER = re.compile(
@@ -64,14 +66,32 @@ class Span:
 
 
 class SourceIndex:
-    """The candidate spans of the numbered passages, embedded once per answer."""
+    """The candidate spans of the numbered passages, embedded once per answer.
+
+    A span's meaning is compared with a sentence as a whole and clause by clause: a short
+    sentence that restates one part of a long one ("Julianne Smith is the US Ambassador to
+    NATO." from "US Ambassador to NATO Julianne Smith said that ...") is as close to that
+    part as a paraphrase is to a whole sentence. The citation still quotes the sentence.
+    """
 
     def __init__(self, passages: list[Passage], embedder: Embedder | None, threshold: float):
         self.passages = passages
         self.embedder = embedder
         self.threshold = threshold
         self.spans = [s for n, p in enumerate(passages, start=1) for s in passage_spans(n, p)]
-        self._vectors = self._embed([s.text for s in self.spans])
+        parts = [(i, c) for i, s in enumerate(self.spans) if not s.pair for c in parts_of(s.text)]
+        self._part_owners = np.array([i for i, _ in parts], dtype=np.int64)
+        vectors = self._embed([s.text for s in self.spans] + [c for _, c in parts])
+        self._vectors = None if vectors is None else vectors[: len(self.spans)]
+        self._part_vectors = None if vectors is None else vectors[len(self.spans) :]
+
+    def _cosines(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each span's cosine with ``vector``, and the best of it and its parts' cosines."""
+        cosines = self._vectors @ vector
+        best = cosines.copy()
+        if len(self._part_owners):
+            np.maximum.at(best, self._part_owners, self._part_vectors @ vector)
+        return cosines, best
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -93,12 +113,13 @@ class SourceIndex:
             words = set(terms(text))
             digits = set(_NUMBER.findall(text))
             meaning = vectors is not None and self._vectors is not None
-            cosines = self._vectors @ vectors[i] if meaning else np.zeros(len(self.spans))
+            zeros = np.zeros(len(self.spans))
+            cosines, parts = self._cosines(vectors[i]) if meaning else (zeros, zeros)
             rows.append(
                 np.array(
                     [
-                        support(words, digits, span, float(cosine), meaning)
-                        for span, cosine in zip(self.spans, cosines)
+                        support(words, digits, span, float(cosine), meaning, float(part))
+                        for span, cosine, part in zip(self.spans, cosines, parts)
                     ]
                 )
             )
@@ -136,12 +157,26 @@ def passage_spans(number: int, passage: Passage) -> list[Span]:
     return spans
 
 
-def support(words: set[str], digits: set[str], span: Span, cosine: float, meaning: bool) -> float:
-    """How well ``span`` backs a sentence: calibrated similarity plus word overlap, 0..1."""
+def support(
+    words: set[str],
+    digits: set[str],
+    span: Span,
+    cosine: float,
+    meaning: bool,
+    part_cosine: float | None = None,
+) -> float:
+    """How well ``span`` backs a sentence: calibrated similarity plus word overlap, 0..1.
+
+    ``part_cosine`` (the closest clause of the span) counts in the measure that the
+    sentence's words are the span's: a restatement of one clause uses that clause's words,
+    while a near miss that borrows a name from a clause brings words of its own."""
     if not words:
         return 0.0
+    found = len(words & span.terms)
     # +1: a one-word "sentence" found in a span is weak evidence that the span states it
-    overlap = len(words & span.terms) / (len(words) + 1)
+    overlap = found / (len(words) + 1)
+    if part_cosine is not None and part_cosine > cosine:
+        cosine += (part_cosine - cosine) * (found / len(words)) ** PART_POWER
     if meaning:
         calibrated = (cosine - SIMILARITY_FLOOR) / (SIMILARITY_CEILING - SIMILARITY_FLOOR)
         calibrated = min(max(calibrated, 0.0), 1.0)
@@ -175,8 +210,12 @@ class Resolution:
 class MarkerResolver:
     """Feed it the model's text piece by piece; it hands back verified text as it can.
 
-    Text is released up to the last non-space character (a marker may still follow);
-    a sentence's markers are decided once the next sentence starts, or at ``close``.
+    A sentence is released once it is decided (when the next sentence starts, or at
+    ``close``), with its markers settled: a sentence a source supports goes out with its
+    markers; one that no source supports is never released (it goes to ``unsupported``);
+    one with nothing to check (no content words, or "The articles don't say ...") waits for
+    the next supported sentence. With no supported sentence at all the answer is the
+    abstention. The joined releases always equal the final answer's text.
     """
 
     def __init__(self, sources: SourceIndex):
@@ -185,12 +224,12 @@ class MarkerResolver:
         self._clean = ""  # the model's text without its markers
         self._marks: list[tuple[int, tuple[int, ...]]] = []  # (position in _clean, numbers)
         self._decided = 0  # sentences whose markers are settled
-        self._emitted = 0  # characters of _clean released
+        self._seen = 0  # end (in _clean) of the last decided sentence
+        self._held: list[str] = []  # decided sentences with nothing to check, not yet out
         self._out: list[str] = []
         self._numbers: dict[tuple[str, int, int], int] = {}
         self._citations: list[Citation] = []
         self._unsupported: list[str] = []
-        self._abstentions = 0
         self._counts = dict.fromkeys(("markers", "kept", "repaired", "removed", "added"), 0)
 
     def feed(self, piece: str) -> str:
@@ -201,12 +240,14 @@ class MarkerResolver:
         """The last text piece and the verified answer."""
         self._parse(self._raw, final=True)
         tail = self._release(final=True)
-        text = "".join(self._out).strip()
-        sentences = len(split_sentences(self._clean))
-        abstained = sentences == 0 or (self._abstentions == sentences and not self._citations)
         verification = Verification(**self._counts, unsupported=len(self._unsupported))
-        if abstained:
-            return tail, Resolution(ABSTAIN_TEXT, [], [], verification, True)
+        if not self._citations:  # nothing supported: nothing was released either
+            return ABSTAIN_TEXT, Resolution(
+                ABSTAIN_TEXT, [], list(self._unsupported), verification, True
+            )
+        if self._held:
+            tail += self._emit("".join(self._held))
+        text = "".join(self._out)
         return tail, Resolution(
             text, list(self._citations), list(self._unsupported), verification, False
         )
@@ -237,8 +278,7 @@ class MarkerResolver:
         self._raw = ""
 
     def _release(self, final: bool) -> str:
-        if self._emitted == 0:  # never release leading blanks
-            self._emitted = len(self._clean) - len(self._clean.lstrip())
+        """The sentences decided by now that may be shown, each after the gap before it."""
         spans = split_sentences(self._clean)
         starts = [s for s, _ in spans]
         complete = len(spans) if final else len(spans) - 1
@@ -246,19 +286,28 @@ class MarkerResolver:
         for i in range(self._decided, complete):
             start, end = spans[i]
             marks = [m for m in self._marks if owner(starts, m[0]) == i]
-            pieces.append(self._clean[self._emitted : end] + self._decide(start, end, marks))
-            self._emitted = end
-            self._decided = i + 1
-        visible = len(self._clean.rstrip())
-        if visible > self._emitted:
-            pieces.append(self._clean[self._emitted : visible])
-            self._emitted = visible
-        released = "".join(pieces)
-        self._out.append(released)
-        return released
+            text = self._clean[self._seen : end]
+            self._seen, self._decided = end, i + 1
+            verdict, markers = self._decide(start, end, marks)
+            if verdict == "supported":
+                pieces.append(self._emit("".join(self._held) + text + markers))
+                self._held = []
+            elif verdict == "unchecked":
+                self._held.append(text)
+        return "".join(pieces)
 
-    def _decide(self, start: int, end: int, marks: list[tuple[int, tuple[int, ...]]]) -> str:
-        """The verified marker text for one sentence (" [2][3]", or "" when none holds)."""
+    def _emit(self, text: str) -> str:
+        """``text`` as it joins what was released before (no leading blanks at the start)."""
+        if not self._out:
+            text = text.lstrip()
+        self._out.append(text)
+        return text
+
+    def _decide(
+        self, start: int, end: int, marks: list[tuple[int, tuple[int, ...]]]
+    ) -> tuple[str, str]:
+        """One sentence's verdict ("supported", "unsupported" or "unchecked") and its
+        verified marker text (" [2][3]", or "" when none holds)."""
         sentence = self._clean[start:end]
         cited = [
             (n, self._clean[max(start, p) : pos])
@@ -266,10 +315,9 @@ class MarkerResolver:
             for n in ns
         ]
         self._counts["markers"] += len(cited)
-        if is_abstention(sentence):
-            self._abstentions += 1
+        if is_abstention(sentence) or not terms(sentence):
             self._counts["removed"] += len(cited)
-            return ""
+            return "unchecked", ""
         sentence_scores = self.sources.scores(sentence)
         # A sentence that draws on several sources: each needs to back a part of it.
         parts = clauses(sentence) if len({n for n, _ in cited}) > 1 else []
@@ -291,11 +339,12 @@ class MarkerResolver:
                     bad -= 1
                 else:
                     self._counts["added"] += 1
-            elif terms(sentence):
-                self._unsupported.append(sentence)
         self._counts["removed"] += bad
+        if not keep:
+            self._unsupported.append(sentence)
+            return "unsupported", ""
         numbers = list(dict.fromkeys(self._number(span, score) for span, score in keep))
-        return (" " + "".join(f"[{n}]" for n in numbers)) if numbers else ""
+        return "supported", " " + "".join(f"[{n}]" for n in numbers)
 
     def _cited_support(
         self, number: int, sentence_scores: np.ndarray, parts: list[str]
@@ -333,6 +382,32 @@ class MarkerResolver:
                 )
             )
         return self._numbers[span.key]
+
+
+_PART_CUTS = re.compile(
+    r"\s*[,;:()\u2014\u2013]\s*|\s+(?:and|but|while|whereas|though|although|because|"
+    r"said|says|told|stated|added|noted|according to)(?:\s+that)?\s+",
+    re.IGNORECASE,
+)
+
+
+def parts_of(sentence: str, longest: int = 2, most: int = 6) -> list[str]:
+    """A source sentence's clauses (cut at , ; : dashes, joining words and verbs of saying)
+    and pairs of adjacent ones, each with MIN_PART_TERMS content words, short of the whole."""
+    bounds = [0]
+    for match in _PART_CUTS.finditer(sentence):
+        bounds += [match.start(), match.end()]
+    bounds.append(len(sentence))
+    pieces = list(zip(bounds[::2], bounds[1::2]))[:most]
+    if len(pieces) < 2:
+        return []
+    runs = [
+        sentence[pieces[i][0] : pieces[j][1]].strip(" .\"'“”")
+        for i in range(len(pieces))
+        for j in range(i, min(i + longest, len(pieces)))
+    ]
+    whole = sentence.strip(" .\"'“”")
+    return [r for r in dict.fromkeys(runs) if r != whole and len(terms(r)) >= MIN_PART_TERMS]
 
 
 def clauses(sentence: str, most: int = 8) -> list[str]:

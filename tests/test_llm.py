@@ -206,13 +206,13 @@ def test_citation_to_the_wrong_source_ends_on_the_article_that_holds_the_sentenc
     assert_verbatim(answer, indexed[0])
 
 
-def test_a_claim_no_article_makes_carries_no_marker(llm_pipeline, indexed):
+def test_a_claim_no_article_makes_is_taken_out_of_the_answer(llm_pipeline, indexed):
     def script(body):
         return Reply(f"{VILNIUS} [{number_of(body, 'Vilnius in mid-July')}] {INVENTED} [1]")
 
     with ChatServer(script) as server:
         answer = llm_pipeline(server).ask(WHERE)
-    assert answer.text == f"{VILNIUS} [1] {INVENTED}"
+    assert answer.text == f"{VILNIUS} [1]"
     assert answer.unsupported == [INVENTED]
     assert [c.quote for c in answer.citations] == [VILNIUS]
     v = answer.verification
@@ -371,12 +371,10 @@ def test_stream_yields_resolved_text_then_the_answer(llm_pipeline):
     assert server.bodies()[0]["stream"] is True
     *pieces, answer = items
     assert isinstance(answer, rag.Answer)
-    assert all(isinstance(p, str) for p in pieces) and len(pieces) > 3
+    assert all(isinstance(p, str) for p in pieces) and len(pieces) == 2  # one a sentence
     assert "".join(pieces) == answer.text
     assert "[7]" not in "".join(pieces)  # markers were resolved as they came
-    assert answer.text == (
-        f"{BRUSSELS} [1] Julianne Smith is the US Ambassador to NATO. [2] {INVENTED}"
-    )
+    assert answer.text == f"{BRUSSELS} [1] Julianne Smith is the US Ambassador to NATO. [2]"
     assert [c.doc_id for c in answer.citations] == [CNN, AMBASSADOR]
     assert answer.unsupported == [INVENTED]
 
@@ -623,7 +621,7 @@ def test_paraphrases_are_checked_with_the_real_embedder(indexed, tmp_path):
             corpus_dir=corpus, data_dir=tmp_path / "data", llm_base_url=server.url
         )
         answer = rag.Library(settings, embedder=shared_minilm(settings)).ask(BOTH)
-    assert answer.text.endswith(f"July. [2] {INVENTED}")
+    assert answer.text.endswith("July. [2]") and INVENTED not in answer.text
     assert [c.doc_id for c in answer.citations] == [AMBASSADOR, CNN]
     assert answer.unsupported == [INVENTED]
     v = answer.verification

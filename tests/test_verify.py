@@ -162,9 +162,64 @@ def test_streamed_text_is_the_final_text_whatever_the_piece_size(index, size):
     assert "[9]" not in "".join(pieces)
 
 
-def test_a_sentence_is_released_before_the_reply_ends(index):
+def test_a_sentence_is_released_once_decided_before_the_reply_ends(index):
     resolver = MarkerResolver(index)
-    first = resolver.feed("Julianne Smith is the US Ambassador to NATO. [3")
-    assert first == "Julianne Smith is the US Ambassador to NATO."  # the marker may still change
-    second = resolver.feed("] She said")
-    assert second == " [1] She said"
+    assert resolver.feed("Julianne Smith is the US Ambassador to NATO. [3") == ""  # undecided
+    first = resolver.feed("] She said")
+    assert first == "Julianne Smith is the US Ambassador to NATO. [1]"
+    assert resolver.feed(" NATO did not plan to invite Ukraine.") == ""
+    assert resolver.feed(" The") == " She said NATO did not plan to invite Ukraine. [2]"
+
+
+def test_a_sentence_no_source_supports_is_taken_out_of_the_answer(index):
+    result = verify(
+        "The summit was moved to Paris. [1] Julianne Smith is the US Ambassador to NATO. [3] "
+        "Olaf Scholz resigned on Friday.",
+        index,
+    )
+    assert result.text == "Julianne Smith is the US Ambassador to NATO. [1]"
+    assert result.unsupported == [
+        "The summit was moved to Paris.",
+        "Olaf Scholz resigned on Friday.",
+    ]
+    assert not result.abstained
+
+
+@pytest.mark.parametrize("size", [1, 7, 1000])
+def test_an_answer_with_no_supported_sentence_is_the_abstention(index, size):
+    reply = "That is all. The summit was moved to Paris. [1] Olaf Scholz resigned on Friday. [2]"
+    resolver = MarkerResolver(index)
+    pieces = [resolver.feed(reply[i : i + size]) for i in range(0, len(reply), size)]
+    tail, result = resolver.close()
+    assert "".join(pieces) == ""  # nothing unsupported was ever shown
+    assert tail == result.text == ABSTAIN_TEXT and result.abstained
+    assert result.unsupported == [
+        "The summit was moved to Paris.",
+        "Olaf Scholz resigned on Friday.",
+    ]
+    assert result.citations == []
+
+
+def test_a_sentence_with_nothing_to_check_waits_for_a_supported_one(index):
+    resolver = MarkerResolver(index)
+    assert resolver.feed("Here it is: ") == ""
+    assert resolver.feed("Julianne Smith is the US Ambassador to NATO. [3] Next") == (
+        "Here it is: Julianne Smith is the US Ambassador to NATO. [1]"
+    )
+
+
+SAID = (
+    "US Ambassador to NATO Julianne Smith said that NATO did not plan to invite Ukraine to "
+    'join the Alliance "in the short term", despite this being the first point of the '
+    "Victory Plan put forward by President Volodymyr Zelenskyy."
+)
+
+
+def test_a_restatement_of_one_clause_keeps_its_marker():
+    index = SourceIndex([passage("s", SAID, 1)], HashingEmbedder(), Settings().support_threshold)
+    kept = verify("Julianne Smith is the US Ambassador to NATO. [1]", index)
+    assert kept.text == "Julianne Smith is the US Ambassador to NATO. [1]"
+    assert kept.citations[0].quote == SAID  # the citation quotes the whole sentence
+    # a sentence that borrows the clause's name but says something else gains nothing
+    borrowed = verify("Julianne Smith is the US Secretary of State. [1]", index)
+    assert borrowed.abstained and borrowed.unsupported

@@ -32,6 +32,7 @@ ANSWERERS = [
     ("Auto (as configured by RAG_ANSWERER)", "auto"),
     ("Offline extractive (quotes the articles)", "extractive"),
     ("OpenAI-compatible (needs an LLM configured)", "openai"),
+    ("Local model (RAG_LLM_GGUF, served by llama.cpp)", "local"),
 ]
 MAX_SOURCES = 10
 CONCURRENT_ANSWERS = 4  # chat requests served at once; the rest wait in Gradio's queue
@@ -79,6 +80,8 @@ def make_chat(library, ask_stream: AskStream | None = None, ready: threading.Eve
             ready.wait()
         try:
             name, k = chosen(answerer, top_k)
+            if name in ("openai", "local"):  # seconds to a first sentence
+                yield cards.draft_html("The language model is reading the sources…")
             stream = ask_stream or library.ask_stream
             for item in stream(message, plain_history(history), top_k=k, answerer=name):
                 if isinstance(item, rag.Answer):

@@ -21,6 +21,7 @@ class Answer:
     abstained: bool
     query: str  # the standalone query retrieval used
     passages: list[Passage] = field(default_factory=list, repr=False)
+    # Generated sentences no retrieved source supports: left out of ``text``, listed here.
     unsupported: list[str] = field(default_factory=list)
     notice: str | None = None
     # Set by generative answerers: what the citation check kept, repaired and removed.
