@@ -24,11 +24,14 @@ PAIR_FILES = (HERE / "support_pairs.jsonl", HERE / "restatement_pairs.jsonl")
 def scores(path: Path, corpus_dir: Path = Path("seeds")) -> list[tuple[bool, float, str]]:
     """(label, best support score over the pair's article, sentence) for every pair."""
     from eval.calibrate_support import article_passages
-    from rag.chunking import Chunker, minilm_token_counter
-    from rag.corpus import load_corpus
-    from rag.embedding import MiniLMEmbedder
-    from rag.settings import Settings
-    from rag.verify import SourceIndex
+    from rag import (
+        Chunker,
+        MiniLMEmbedder,
+        Settings,
+        SourceIndex,
+        load_corpus,
+        minilm_token_counter,
+    )
 
     settings = Settings()
     embedder = MiniLMEmbedder()
@@ -56,7 +59,7 @@ def auc(rows: list[tuple[bool, float, str]]) -> float:
 
 
 def main() -> None:
-    from rag.settings import Settings
+    from rag import Settings
 
     threshold = Settings().support_threshold
     for path in PAIR_FILES:
