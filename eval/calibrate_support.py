@@ -35,9 +35,9 @@ def article_passages(article, chunker):
     ]
 
 
-def scored_pairs(corpus_dir: Path = Path("seeds")) -> list[dict]:
-    import numpy as np
-
+def source_indexes(corpus_dir: Path = Path("seeds")):
+    """(embedder, doc id → the article's SourceIndex, built once each): what the citation
+    check compares an answer sentence with."""
     from rag import (
         Chunker,
         MiniLMEmbedder,
@@ -52,13 +52,24 @@ def scored_pairs(corpus_dir: Path = Path("seeds")) -> list[dict]:
     chunker = Chunker(settings.chunk_size, settings.chunk_overlap, minilm_token_counter())
     articles = {a.id: a for a in load_corpus(corpus_dir).articles}
     indexes: dict[str, SourceIndex] = {}
+
+    def index_of(doc: str) -> SourceIndex:
+        if doc not in indexes:
+            passages = article_passages(articles[doc], chunker)
+            indexes[doc] = SourceIndex(passages, embedder, settings.support_threshold)
+        return indexes[doc]
+
+    return embedder, index_of
+
+
+def scored_pairs(corpus_dir: Path = Path("seeds")) -> list[dict]:
+    import numpy as np
+
+    embedder, index_of = source_indexes(corpus_dir)
     rows = []
     for line in PAIRS.read_text().splitlines():
         pair = json.loads(line)
-        if pair["doc"] not in indexes:
-            passages = article_passages(articles[pair["doc"]], chunker)
-            indexes[pair["doc"]] = SourceIndex(passages, embedder, settings.support_threshold)
-        index = indexes[pair["doc"]]
+        index = index_of(pair["doc"])
         scores = index.scores(pair["sentence"])
         span, score = index.best(scores)
         vector = np.asarray(embedder.embed([pair["sentence"]])[0])

@@ -23,29 +23,13 @@ PAIR_FILES = (HERE / "support_pairs.jsonl", HERE / "restatement_pairs.jsonl")
 
 def scores(path: Path, corpus_dir: Path = Path("seeds")) -> list[tuple[bool, float, str]]:
     """(label, best support score over the pair's article, sentence) for every pair."""
-    from eval.calibrate_support import article_passages
-    from rag import (
-        Chunker,
-        MiniLMEmbedder,
-        Settings,
-        SourceIndex,
-        load_corpus,
-        minilm_token_counter,
-    )
+    from eval.calibrate_support import source_indexes
 
-    settings = Settings()
-    embedder = MiniLMEmbedder()
-    chunker = Chunker(settings.chunk_size, settings.chunk_overlap, minilm_token_counter())
-    articles = {a.id: a for a in load_corpus(corpus_dir).articles}
-    indexes: dict[str, SourceIndex] = {}
+    _, index_of = source_indexes(corpus_dir)
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         pair = json.loads(line)
-        doc = pair["doc"]
-        if doc not in indexes:
-            passages = article_passages(articles[doc], chunker)
-            indexes[doc] = SourceIndex(passages, embedder, settings.support_threshold)
-        index = indexes[doc]
+        index = index_of(pair["doc"])
         _, score = index.best(index.scores(pair["sentence"]))
         rows.append((bool(pair["supported"]), score, pair["sentence"]))
     return rows

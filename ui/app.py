@@ -232,14 +232,18 @@ def _record(feedback: FeedbackLog, history: list[dict], data: gr.LikeData) -> No
 def launch(app: gr.Blocks, settings: Settings, **kwargs):
     """Start serving ``app`` on RAG_UI_HOST:RAG_UI_PORT, behind a login when RAG_UI_AUTH is set."""
     app.queue(default_concurrency_limit=CONCURRENT_ANSWERS)
-    return app.launch(
-        server_name=settings.ui_host,
-        server_port=settings.ui_port,
-        auth=settings.ui_credentials(),
-        auth_message="Log in (RAG_UI_AUTH)" if settings.ui_auth else None,
-        max_file_size=GRADIO_UPLOAD_CAP,
-        css=CSS,
-        footer_links=["api"],
-        show_error=True,
-        **kwargs,
-    )
+    return app.launch(**served_options(settings), **kwargs)
+
+
+def served_options(settings: Settings) -> dict:
+    """How the page is served, launched alone or mounted beside the HTTP API."""
+    return {
+        "server_name": settings.ui_host,
+        "server_port": settings.ui_port,
+        "auth": settings.ui_credentials(),
+        "auth_message": "Log in (RAG_UI_AUTH)" if settings.ui_auth else None,
+        "max_file_size": GRADIO_UPLOAD_CAP,
+        "css": CSS,
+        "footer_links": ["api"],
+        "show_error": True,
+    }

@@ -22,25 +22,13 @@ def build_server(settings: rag.Settings, library, ready: threading.Event | None 
     import gradio as gr
     from fastapi import FastAPI
 
-    from ui.app import CONCURRENT_ANSWERS, CSS, GRADIO_UPLOAD_CAP, build_app
+    from ui.app import CONCURRENT_ANSWERS, build_app, served_options
 
     server = FastAPI(title="rag", docs_url=None, redoc_url=None, openapi_url=None)
     api.install(server, library, settings, ready)
     page = build_app(settings, library=library, ready=ready)
     page.queue(default_concurrency_limit=CONCURRENT_ANSWERS)
-    return gr.mount_gradio_app(
-        server,
-        page,
-        path="/",
-        server_name=settings.ui_host,
-        server_port=settings.ui_port,
-        auth=settings.ui_credentials(),
-        auth_message="Log in (RAG_UI_AUTH)" if settings.ui_auth else None,
-        max_file_size=GRADIO_UPLOAD_CAP,
-        css=CSS,
-        footer_links=["api"],
-        show_error=True,
-    )
+    return gr.mount_gradio_app(server, page, path="/", **served_options(settings))
 
 
 def serve(settings: rag.Settings | None = None) -> None:
