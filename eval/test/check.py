@@ -191,16 +191,21 @@ def need(cond, msg):
         err("COUNT: " + msg)
 
 
-need(len(singles) >= 155, f"singles {len(singles)} < 155")
-need(len(una) >= 45, f"unanswerable {len(una)} < 45")
+# The requirements (150 singles, 40 unanswerable, half near misses, 8 conversations)
+# are errors; the writer's own mix by type is advisory since 16 near-duplicates of dev
+# questions were taken out (README).
+need(len(singles) >= 150, f"singles {len(singles)} < 150")
+need(len(una) >= 40, f"unanswerable {len(una)} < 40")
 need(len(near) * 2 >= len(una), f"near_miss {len(near)} < half of {len(una)}")
 need(len(off) >= 1, "no off_topic")
 need(wf_n >= 3, f"only {wf_n} off_topic with world_facts")
-need(tc["why"] + tc["how"] >= 15, f"answerable why+how {tc['why'] + tc['how']} < 15")
+if tc["why"] + tc["how"] < 15:
+    warn(f"COUNT: answerable why+how {tc['why'] + tc['how']} < 15")
 for t, k in [("when", 15), ("who", 15), ("where", 10), ("how_many", 10), ("yes_no", 10)]:
-    need(tc[t] >= k, f"answerable {t} {tc[t]} < {k}")
+    if tc[t] < k:
+        warn(f"COUNT: answerable {t} {tc[t]} < {k}")
 need(time_n >= 6, f"time-tagged {time_n} < 6")
-need(len(convs) >= 9, f"conversations {len(convs)} < 9")
+need(len(convs) >= 8, f"conversations {len(convs)} < 8")
 need(any(t.get("topic_switch") for c in convs for t in c["turns"]), "no topic_switch turn")
 need(
     any(t.get("follow_up") and not t.get("answerable") for c in convs for t in c["turns"]),

@@ -1,0 +1,66 @@
+"""The test split stays a fair test: none of its questions (or a close paraphrase) appears in
+code, tests or the dev sets, and the shipped weights were fitted without it."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_SPLIT = ROOT / "eval" / "test" / "questions.jsonl"
+WORD = re.compile(r"[a-z0-9]+")
+COMMON = frozenset(
+    "the a an of to in on at for is was are were did does do what who when where why how which "
+    "and or with about by from that this it its be has have had will would".split()
+)
+
+
+def words(text: str) -> frozenset[str]:
+    return frozenset(WORD.findall(text.lower())) - COMMON
+
+
+def frozen_questions() -> list[str]:
+    rows = [json.loads(line) for line in TEST_SPLIT.read_text().splitlines() if line.strip()]
+    out = []
+    for row in rows:
+        turns = row["turns"] if row.get("type") == "conversation" else [row]
+        # a turn that is also a dev question (tagged so) is the dev set's to use
+        out += [t["question"] for t in turns if "dev_duplicate" not in t.get("tags", [])]
+    return out
+
+
+def literals(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+
+
+def close(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Most content words shared both ways: the same question, or a light rewording."""
+    return len(a) >= 3 and len(a & b) / len(a | b) >= 0.75
+
+
+def test_no_test_question_appears_in_code_tests_or_dev():
+    frozen = [(q, words(q)) for q in frozen_questions()]
+    places = [p for d in ("rag", "tests", "ui", "eval", "bench") for p in (ROOT / d).rglob("*.py")]
+    texts = [(str(p.relative_to(ROOT)), s) for p in places for s in literals(p)]
+    for dev in (ROOT / "eval" / "dev" / "questions.jsonl",):
+        for line in dev.read_text().splitlines():
+            row = json.loads(line)
+            for turn in row.get("turns", [row]):
+                texts.append((str(dev.relative_to(ROOT)), turn["question"]))
+    found = []
+    for where, text in texts:
+        for piece in re.split(r"(?<=[?.!])\s+", text):
+            mine = words(piece)
+            found += [(where, q) for q, theirs in frozen if close(mine, theirs)]
+    assert not found, f"test-split questions outside the split: {found[:5]}"
+
+
+def test_the_weights_were_fitted_without_the_test_split():
+    data = json.loads((ROOT / "rag" / "answer" / "weights.json").read_text())
+    assert data["provenance"]["fitted_on"]
+    assert not any("test" in Path(p).parts for p in data["provenance"]["fitted_on"])
