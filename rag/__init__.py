@@ -19,8 +19,8 @@ from rag.library import Library, Status, default_library
 from rag.retrieval import Passage
 from rag.settings import Settings
 from rag.store import StoredChunk
+from rag.support import SourceIndex
 from rag.uploads import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, UploadReport
-from rag.verify import SourceIndex
 
 __all__ = [
     "ABSTAIN_TEXT",

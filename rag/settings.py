@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     llm_threads: int | None = Field(default=None, ge=1, le=256)  # None: the cores less one
     llm_ctx: int = Field(default=4096, ge=256, le=131072)
     # An answer sentence counts as backed by a source sentence at or above this support
-    # (calibrated similarity plus word overlap); see rag/verify.py and eval/calibrate_support.py.
+    # (calibrated similarity plus word overlap); see rag/support.py and eval/calibrate_support.py.
     support_threshold: float = Field(default=0.65, ge=0.0, le=1.0)
 
     # Measured on eval/ (README): BM25 alone beat hybrid and dense on these questions.

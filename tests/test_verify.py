@@ -10,7 +10,8 @@ from rag.chunking import Chunk
 from rag.retrieval import Passage
 from rag.settings import Settings
 from rag.store import StoredChunk
-from rag.verify import MarkerResolver, SourceIndex, verify
+from rag.support import SourceIndex
+from rag.verify import MarkerResolver, verify
 
 OCT_18 = (
     "Biden will meet Olaf Scholz, Emmanuel Macron and Keir Starmer in Berlin on Friday, "

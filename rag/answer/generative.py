@@ -14,7 +14,8 @@ from rag.answer.base import Answer, Answerer, abstention, word_pieces
 from rag.embedding import Embedder
 from rag.llm import ChatClient, LLMError, prompt
 from rag.retrieval import Passage
-from rag.verify import MarkerResolver, Resolution, SourceIndex
+from rag.support import SourceIndex
+from rag.verify import MarkerResolver, Resolution
 
 _FENCE_TAG = re.compile(r"<(/?)(sources?)\b", re.IGNORECASE)
 
