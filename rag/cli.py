@@ -18,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, FileNotFoundError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyError as err:  # an unknown article id: its message, not its repr
+        print(f"error: {err.args[0] if err.args else err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -60,6 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="openai: score the model at OPENAI_BASE_URL (reports markers repaired/removed)",
     )
     p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("articles", help="the indexed articles: id, title, date, outlet, chunks")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_articles)
+
+    p = sub.add_parser("article", help="an indexed article's text (what citations quote)")
+    p.add_argument("id")
+    p.set_defaults(run=cmd_article)
+
+    p = sub.add_parser("remove", help="take an article out of the index and the corpus folder")
+    p.add_argument("id")
+    p.set_defaults(run=cmd_remove)
 
     p = sub.add_parser("status", help="articles, chunks, model and store location")
     p.add_argument("--json", action="store_true")
@@ -181,6 +196,37 @@ def cmd_eval(args) -> int:
     path = os.pathsep.join(p for p in (str(checkout), os.environ.get("PYTHONPATH")) if p)
     env = dict(os.environ, PYTHONPATH=path)
     return subprocess.call([sys.executable, "-m", "eval", *argv], env=env)
+
+
+def cmd_articles(args) -> int:
+    with _library() as library:
+        articles = library.articles()
+    if args.json:
+        print(json.dumps([a.to_dict() for a in articles], ensure_ascii=False))
+        return 0
+    for a in articles:
+        meta = " · ".join(x for x in (a.date, a.outlet) if x)
+        print(f"{a.doc_id}\t{a.title or '(no title)'}\t{meta or '—'}\t{a.chunks} chunks")
+    return 0
+
+
+def cmd_article(args) -> int:
+    with _library() as library:
+        article = library.article(args.id)
+    meta = ", ".join(x for x in (article.date, article.outlet) if x)
+    print(f"{article.title or article.doc_id}" + (f" ({meta})" if meta else ""))
+    print()
+    print(article.text or "")
+    return 0
+
+
+def cmd_remove(args) -> int:
+    with _library() as library:
+        moved = library.remove(args.id)
+        status = library.status()
+    print(f"removed {args.id}" + (f" (its file kept in {moved})" if moved else ""))
+    print(f"index: {status.articles} articles, {status.chunks} chunks")
+    return 0
 
 
 def cmd_status(args) -> int:

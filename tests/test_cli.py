@@ -108,3 +108,28 @@ def test_importing_rag_loads_no_heavy_library(statement):
         check=True,
     )
     assert json.loads(result.stdout) == []
+
+
+def test_articles_article_and_remove_from_the_command_line(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from conftest import SEEDS
+
+    from rag.cli import main
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    assert main(["ingest"]) == 0
+    capsys.readouterr()
+    assert main(["articles", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert len(listed) == 5 and {"doc_id", "title", "date", "outlet", "chunks"} <= listed[0].keys()
+    doc = listed[0]["doc_id"]
+    assert main(["article", doc]) == 0
+    assert len(capsys.readouterr().out) > 500  # the article's text
+    assert main(["remove", doc]) == 0
+    assert "4 articles" in capsys.readouterr().out
+    assert main(["article", doc]) == 2
+    assert f"no article '{doc}'" in capsys.readouterr().err
