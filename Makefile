@@ -9,7 +9,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint chromium screenshot eval bench clean local eval-local
+.PHONY: install run test lint chromium screenshot fit eval bench clean local eval-local
 
 install: $(STAMP)
 
@@ -57,6 +57,12 @@ chromium:
 
 screenshot: install chromium
 	UI_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/pytest -q tests/test_ui_browser.py -k screenshot
+
+# The answerer's weights (rag/answer/weights.json), fitted on the dev split and the SQuAD
+# dev benchmark only; the test split is never given to it.
+fit: install
+	$(BIN)/python -m eval.squad eval/out/squad
+	$(BIN)/python -m rag.answer.fit seeds eval/dev/questions.jsonl eval/out/squad/corpus eval/out/squad/questions.jsonl
 
 eval: install
 	$(BIN)/python eval/distractors.py eval/out/distractors --count 400
