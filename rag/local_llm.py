@@ -9,12 +9,11 @@ it fires when the *thread* that started the child ends, and a web server's worke
 come and go.) ``LocalChatClient`` is the ``ChatClient`` interface over such a server, started
 on the first request, so answers go through the same OpenAI-compatible path as any server.
 
-Run as ``python -m rag.local_llm --model FILE ...`` it is the child itself.
+The child itself is ``python -m rag.llama_child --model FILE ...`` (rag/llama_child.py).
 """
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import importlib.util
 import os
@@ -157,7 +156,7 @@ class LocalServer:
         command = [
             sys.executable,
             "-m",
-            "rag.local_llm",
+            "rag.llama_child",
             "--model",
             str(self.gguf),
             "--ctx",
@@ -327,52 +326,3 @@ def local_chat_client(settings) -> LocalChatClient:
         )
 
     return LocalChatClient(server, make_client)
-
-
-# --- the child process ------------------------------------------------------------------
-
-
-def _serve(model: str, ctx: int, threads: int, parent: int) -> None:
-    """Load the model, serve on a free loopback port, print its URL; exit with the parent."""
-    try:
-        import xllamacpp
-    except ImportError:
-        sys.stderr.write(f" E xllamacpp is not installed: {INSTALL_HINT}\n")
-        sys.exit(2)
-    params = xllamacpp.CommonParams()
-    params.model.path = model
-    params.n_ctx = ctx
-    params.cpuparams.n_threads = threads
-    params.cpuparams_batch.n_threads = threads
-    params.hostnames = ["127.0.0.1"]
-    params.port = 0  # the OS picks a free port; listening_address tells which
-    try:
-        server = xllamacpp.Server(params)
-    except RuntimeError as err:
-        sys.stderr.write(f" E {err}\n")
-        sys.exit(3)
-    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
-    sys.stdout.write(f"{READY}{server.listening_address}\n")
-    sys.stdout.flush()
-    sys.stdin.buffer.read()  # returns at EOF: the parent closed the pipe or is gone
-    os._exit(0)
-
-
-def _exit_when_orphaned(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m rag.local_llm", description=__doc__)
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--ctx", type=int, default=4096)
-    parser.add_argument("--threads", type=int, default=default_threads())
-    parser.add_argument("--parent", type=int, default=os.getppid())
-    args = parser.parse_args(argv)
-    _serve(args.model, args.ctx, args.threads, args.parent)
-
-
-if __name__ == "__main__":
-    main()
