@@ -55,10 +55,7 @@ FEATURES = (
     "e5_meaning",
     "e5_best_gap",
     "e5_rank",
-    "in_cited_article",
-    "next_to_cited",
     "more_and_said",
-    "more_and_next",
     "names_if_covered",
     "carried_if_follow_up",
     "modifier_conflicts",
@@ -153,10 +150,7 @@ def candidates(
         context = words[i] | (words[i - 1] if before else frozenset())
         missing = [own[t] for t in own.keys() - context]
         typed = bool(new_spans(q.kind, text, asked)) if q.kind not in UNTYPED else False
-        said = any(text in a for a in q.said) or any(d == doc and s == start for d, s, _ in q.cited)
-        next_to = any(
-            d == doc and (0 <= start - e <= 3 or 0 <= s - end <= 3) for d, s, e in q.cited
-        )
+        said = any(text in a for a in q.said)
         values = [
             coverage[i],
             sum(own[t] for t in own.keys() & context) / own_total,
@@ -189,10 +183,7 @@ def candidates(
             float(e5[i]),
             float(e5[i]) - best_e5,
             1.0 / e5_rank[i],
-            float(any(d == doc for d, _, _ in q.cited)),
-            float(next_to),
             float(said and q.wants_more),
-            float(next_to and q.wants_more),
             coverage[i] * _share_of_names(q.names, context),
             (sum(carried[t] for t in carried.keys() & context) / carried_total) if carried else 0,
             _conflicts(pairs, terms(text), q.focus),

@@ -82,7 +82,6 @@ class Question:
     carried: frozenset[str] = frozenset()  # terms a follow-up carries from earlier turns
     wants_more: bool = False  # "What else ...?": something not yet said
     said: tuple[str, ...] = field(default=(), repr=False)  # answers already given, as text
-    cited: frozenset[tuple[str, int, int]] = frozenset()  # spans the last answer cited
 
 
 def parse_question(
@@ -90,17 +89,16 @@ def parse_question(
     query: str | None = None,
     referent: str = "",
     said: tuple[str, ...] = (),
-    cited: frozenset[tuple[str, int, int]] = frozenset(),
 ) -> Question:
     """``text`` as a Question; ``query`` is its standalone form (a follow-up's carries words
     of earlier turns), ``referent`` what its "he" or "that city" stands for, ``said`` the
-    answers the conversation already gave, ``cited`` the spans the last one quoted."""
+    answers the conversation already gave."""
     base = _parsed(text)
     own = base.focus | frozenset(terms(referent))
     carried = frozenset(terms(query or "")) - own - _kind_terms(text)
     names = base.names + tuple(n for n in _names(referent) if n not in base.names)
     return Question(
-        text, base.kind, own, names, base.figures, base.unit, carried, base.wants_more, said, cited
+        text, base.kind, own, names, base.figures, base.unit, carried, base.wants_more, said
     )
 
 
