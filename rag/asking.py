@@ -48,7 +48,7 @@ class Asking:
         answer = answerer.answer(question, passages, query=query, history=messages)
         if answer.abstained and query == question and messages and condense is standalone_query:
             # It looked self-contained, but the conversation may be what makes it answerable
-            # ("Who's the secretary general that needs replacing?" after the summit's agenda).
+            # ("Who's the chair that is stepping down?" after the board meeting's agenda).
             # (A language model's condensing already judged that; no second model call then.)
             leaning = standalone_query(question, messages, assume_follow_up=True)
             passages = self.retrieve(leaning, question, messages)

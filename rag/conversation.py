@@ -17,7 +17,7 @@ _ANAPHORA = re.compile(
     r"official|man|woman|package|agreement|issue|idea|one|event|group|leaders?|date))\b",
     re.IGNORECASE,
 )
-# "that" / "there" standing for something said before: "Why does Ukraine need that even ...?"
+# "that" / "there" standing for something said before: "Why does the town need that even ...?"
 _DEICTIC = re.compile(
     r"\b(?:that|this)\s*(?:\?|$|even|again|happen|mean|take|work|be|for|so)\b|\bthere\s*\??\s*$",
     re.IGNORECASE,

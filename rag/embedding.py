@@ -103,9 +103,9 @@ TOKENIZER_FILES = (
     "vocab.txt",
 )
 _PROBES = (
-    "Who is the head of the NATO Parliamentary Assembly?",
-    "NATO",
-    "The summit will be held in Vilnius, Lithuania, on July 11 and 12, officials said. " * 6,
+    "Who runs the harbour authority in Vigo?",
+    "Vigo",
+    "The festival will be held in Vigo, Spain, on July 11 and 12, organisers said. " * 6,
 )
 
 

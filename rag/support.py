@@ -53,8 +53,8 @@ class SourceIndex:
     """The candidate spans of the numbered passages, embedded once per answer.
 
     A span's meaning is compared with a sentence as a whole and clause by clause: a short
-    sentence that restates one part of a long one ("Julianne Smith is the US Ambassador to
-    NATO." from "US Ambassador to NATO Julianne Smith said that ...") is as close to that
+    sentence that restates one part of a long one ("Ana Ruiz is the mayor of
+    Vigo." from "Vigo's mayor Ana Ruiz said that the port ...") is as close to that
     part as a paraphrase is to a whole sentence. The citation still quotes the sentence.
     """
 

@@ -26,7 +26,7 @@ class Answer:
     notice: str | None = None
     # Set by generative answerers: what the citation check kept, repaired and removed.
     verification: Verification | None = None
-    # The short answer the text leads with ("Julianne Smith"), when the question asks for a
+    # The short answer the text leads with ("Ana Ruiz"), when the question asks for a
     # name, place, date or number; a follow-up's "she" or "that city" stands for it.
     short: str | None = None
 

@@ -87,7 +87,7 @@ def names(sentence: str) -> list[tuple[int, int, str]]:
 
 
 def new_spans(kind: str, sentence: str, asked: frozenset[str]) -> list[tuple[int, int]]:
-    """Spans of ``kind`` holding a word the question does not: the question's own "NATO" or
+    """Spans of ``kind`` holding a word the question does not: the question's own "Vigo" or
     "2024" answers nothing."""
     out = []
     for s, e in spans(kind, sentence):
