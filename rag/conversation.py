@@ -6,7 +6,7 @@ Offline by rewriting (``standalone_query``); with a language model by condensing
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import cached_property
 
 from rag.llm import ChatClient, LLMError, prompt
 from rag.terms import STOPWORDS
@@ -81,33 +81,35 @@ def carried_state(message: dict, i: int) -> dict:
     return state
 
 
-@dataclass(frozen=True)
 class Said:
-    """What the last answer gave: its text without markers, its short answer, the names it
-    gave, and the spans and chunks it cited."""
+    """What the last answer gave: its text without markers, its short answer, the chunks it
+    cited, and the names it gave (carried, or read from the text the first time asked)."""
 
-    text: str
-    short: str | None
-    entities: tuple[str, ...]
-    spans: frozenset[tuple[str, int, int]]  # (doc id, start, end)
-    chunk_ids: frozenset[str]
+    def __init__(self, text: str, short: str | None, chunk_ids, entities=None):
+        self.text = text
+        self.short = short
+        self.chunk_ids: frozenset[str] = frozenset(chunk_ids)
+        self._entities = None if entities is None else tuple(entities)
+
+    @cached_property
+    def entities(self) -> tuple[str, ...]:
+        if self._entities is not None:
+            return self._entities
+        return tuple(entities_of(self.text))  # a plain OpenAI message: read once, if asked
 
 
 def last_answer(messages: list[dict]) -> Said | None:
-    """The last assistant message as a Said: from the state it carries; from its text only
-    for a plain OpenAI message (its names read once here, nowhere else)."""
+    """The last assistant message as a Said: from the state it carries (``to_message()``);
+    from its text only for a plain OpenAI message."""
     message = next((m for m in reversed(messages) if m["role"] == "assistant"), None)
     if message is None:
         return None
-    text = MARKER.sub("", message["content"])
     citations = message.get("citations", [])
-    entities = message.get("entities")
     return Said(
-        text=text,
+        text=MARKER.sub("", message["content"]),
         short=message.get("short"),
-        entities=tuple(entities) if entities is not None else tuple(entities_of(text)),
-        spans=frozenset((c["doc_id"], c["start"], c["end"]) for c in citations),
-        chunk_ids=frozenset(c["chunk_id"] for c in citations if c.get("chunk_id")),
+        chunk_ids=(c["chunk_id"] for c in citations if c.get("chunk_id")),
+        entities=message.get("entities"),
     )
 
 
