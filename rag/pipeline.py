@@ -70,5 +70,13 @@ def build_backend(
     from rag.answer.generative import GenerativeAnswerer
     from rag.conversation import Condenser
 
-    generative = GenerativeAnswerer(chat_client, embedder, extractive, settings.support_threshold)
+    gate = settings.generation_gate
+    generative = GenerativeAnswerer(
+        chat_client,
+        embedder,
+        extractive,
+        settings.support_threshold,
+        gate=extractive.confidence,
+        gate_threshold=extractive.model.generation_threshold if gate is None else gate,
+    )
     return Backend(generative, Condenser(chat_client))

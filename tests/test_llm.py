@@ -469,6 +469,41 @@ def test_no_passages_means_no_model_call(indexed):
     assert answer.abstained
 
 
+def test_the_model_is_not_asked_when_the_gate_says_the_passages_do_not_answer(llm_pipeline):
+    def script(body):
+        return Reply(
+            "Leaders will meet in the Lithuanian capital Vilnius in mid-July. "
+            f"[{number_of(body, 'Vilnius in mid-July')}]"
+        )
+
+    with ChatServer(script) as server:
+        library = llm_pipeline(server, generation_gate=0.9)
+        generative = library.backend().answerer
+        generative.gate = lambda *_: 0.2  # the passages are unlikely to answer
+        assert library.ask(WHERE).text == ABSTAIN_TEXT
+        *_, streamed = library.ask_stream(WHERE)
+        assert streamed.abstained and server.bodies(condense=False) == []
+        generative.gate = lambda *_: 0.95
+        assert not library.ask(WHERE).abstained
+        assert len(server.bodies(condense=False)) == 1
+
+
+def test_the_gate_threshold_is_calibrated_on_dev_and_below_the_abstention_threshold():
+    from rag.answer.model import ScoringModel
+
+    model = ScoringModel.load()
+    assert 0 < model.generation_threshold <= model.threshold
+
+
+def test_the_extractive_confidence_is_a_probability(indexed):
+    corpus, data = indexed
+    settings = rag.Settings(corpus_dir=corpus, data_dir=data, answerer="extractive")
+    with rag.Library(settings, embedder=HashingEmbedder()) as library:
+        extractive = library.backend().answerer
+        assert 0.0 < extractive.confidence(WHERE, library.retrieve(WHERE)) <= 1.0
+        assert extractive.confidence(WHERE, []) == 0.0
+
+
 # --- eval ---------------------------------------------------------------------------------
 
 

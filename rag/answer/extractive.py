@@ -70,6 +70,17 @@ class ExtractiveAnswerer:
         )
         return ranked, self.model.confidence(values, shares)
 
+    def confidence(
+        self,
+        question: str,
+        passages: list[Passage],
+        query: str | None = None,
+        history: list[dict] | None = None,
+    ) -> float:
+        """The gate's probability that ``passages`` hold the answer (0 when none is a candidate)."""
+        query = query or question
+        return self.ranked(self.question(question, query, history), passages, query)[1]
+
     def answer(
         self,
         question: str,

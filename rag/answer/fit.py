@@ -26,6 +26,7 @@ import numpy as np
 from rag.answer.model import WEIGHTS, Linear, ScoringModel, gate_values
 
 MAX_FALSE_ABSTENTION = 0.05
+MAX_FALSE_STOP = 0.02  # answerable dev questions a model may be kept from (pre-generation gate)
 
 
 def normalized(text: str) -> str:
@@ -158,6 +159,21 @@ def best_threshold(results) -> float:
     return max(grid, key=lambda t: (objective(results, t), -t))
 
 
+def generation_threshold(results) -> float:
+    """The highest gate probability below which no more than MAX_FALSE_STOP of any dev set's
+    answerable questions fall: the language model is not asked below it."""
+    grid = [t / 1000 for t in range(0, 1000)]
+
+    def stops_few(t: float) -> bool:
+        for name in {r[0] for r in results}:
+            scores = [s for n, a, s, _ in results if n == name and a]
+            if sum(s < t for s in scores) > MAX_FALSE_STOP * len(scores):
+                return False
+        return True
+
+    return max(t for t in grid if stops_few(t))
+
+
 def cross_validated(questions: list[dict], strength: float, folds: int = 5) -> float:
     results = []
     for k in range(folds):
@@ -188,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     model = fitted(questions, c)
     results = outcomes(model, questions)
     threshold = best_threshold(results)
-    final = ScoringModel(model.ranker, model.gate, threshold)
+    final = ScoringModel(model.ranker, model.gate, threshold, generation_threshold(results))
     final.save(
         args.out,
         {
@@ -199,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             "questions": len(questions),
         },
     )
+    print(f"generation gate {final.generation_threshold:.3f}")
     print(f"L2={c} threshold={threshold:.3f} dev objective {objective(results, threshold):.3f}")
     print(f"wrote {args.out}")
     return 0

@@ -7,7 +7,7 @@ When the server stays down the offline extractive answer is returned with a noti
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from rag.answer.base import Answer, Answerer, abstention, word_pieces
@@ -53,8 +53,16 @@ def answer_messages(question: str, passages: list[Passage], query: str | None) -
     ]
 
 
+Gate = Callable[..., float]  # (question, passages, query, history) -> P(the passages answer)
+
+
 class GenerativeAnswerer:
-    """Generates with ``client``, verifies with ``embedder``; ``fallback`` when the model fails."""
+    """Generates with ``client``, verifies with ``embedder``; ``fallback`` when the model fails.
+
+    ``gate`` (the extractive answerer's confidence) keeps the model from being asked when
+    the passages are unlikely to hold the answer: below ``gate_threshold`` the answer is the
+    abstention, at once and with no chance to invent one.
+    """
 
     def __init__(
         self,
@@ -62,11 +70,23 @@ class GenerativeAnswerer:
         embedder: Embedder | None,
         fallback: Answerer,
         support_threshold: float,
+        gate: Gate | None = None,
+        gate_threshold: float = 0.0,
     ):
         self.client = client
         self.embedder = embedder
         self.fallback = fallback
         self.support_threshold = support_threshold
+        self.gate = gate
+        self.gate_threshold = gate_threshold
+
+    def stopped(self, question, passages, query, history) -> bool:
+        """The passages are too unlikely to answer for the model to be asked."""
+        if not passages:
+            return True
+        if self.gate is None or self.gate_threshold <= 0:
+            return False
+        return self.gate(question, passages, query, history) < self.gate_threshold
 
     def answer(
         self,
@@ -76,7 +96,7 @@ class GenerativeAnswerer:
         history: list[dict] | None = None,
     ) -> Answer:
         query = query or question
-        if not passages:
+        if self.stopped(question, passages, query, history):
             return abstention(query, passages)
         try:
             draft = self.client.complete(answer_messages(question, passages, query))
@@ -98,7 +118,7 @@ class GenerativeAnswerer:
         If the model fails part-way, the last item is the extractive answer with a notice.
         """
         query = query or question
-        if not passages:
+        if self.stopped(question, passages, query, history):
             answer = abstention(query, passages)
             yield answer.text
             yield answer

@@ -48,6 +48,10 @@ class ScoringModel:
     ranker: Linear  # a sentence's logit among the question's candidates (softmax over them)
     gate: Linear  # the log-odds that the best sentence answers the question
     threshold: float  # the least gate probability that answers rather than abstains
+    # The least gate probability for which a language model is asked at all (below it the
+    # articles are taken not to hold the answer); looser than ``threshold``, since a model
+    # may answer where no single sentence does.
+    generation_threshold: float = 0.0
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> ScoringModel:
@@ -58,6 +62,7 @@ class ScoringModel:
             Linear.from_dict(data["ranker"]),
             Linear.from_dict(data["gate"]),
             float(data["threshold"]),
+            float(data.get("generation_threshold", 0.0)),
         )
 
     def shares(self, values: np.ndarray) -> np.ndarray:
@@ -77,6 +82,7 @@ class ScoringModel:
             "ranker": self.ranker.to_dict(),
             "gate": self.gate.to_dict(),
             "threshold": round(self.threshold, 4),
+            "generation_threshold": round(self.generation_threshold, 4),
             "provenance": provenance,
         }
         path.write_text(json.dumps(data, indent=1) + "\n")
