@@ -21,9 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all-modes", action="store_true", help="dev on every retrieval mode")
     parser.add_argument(
         "--answerer",
-        choices=("extractive", "openai"),
+        choices=("extractive", "openai", "local"),
         default="extractive",
-        help="openai: the model at OPENAI_BASE_URL / OPENAI_API_KEY (RAG_LLM_MODEL)",
+        help="openai: the model at OPENAI_BASE_URL / OPENAI_API_KEY (RAG_LLM_MODEL); "
+        "local: the GGUF model of RAG_LLM_GGUF served by llama.cpp",
     )
     parser.add_argument("--splits", default="dev,test,squad", help="comma-separated subset")
     parser.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD 2.0 JSON benchmark")

@@ -21,6 +21,8 @@ ROWS = (
 RETRIEVAL = (("hit@1", "article hit@1"), ("hit@5", "article hit@5"), ("mrr", "article MRR"))
 # Only for a generative answerer (the citation check's work), shown when a system has them.
 MARKERS = (
+    ("model_asked", "questions the model was asked (passed the gate)"),
+    ("markers_kept", "model markers kept"),
     ("markers_repaired", "model markers repaired"),
     ("markers_removed", "model markers removed"),
     ("markers_added", "markers added to bare sentences"),
@@ -66,6 +68,13 @@ def table(report: dict) -> str:
         + " | ".join(f"{x.get('median', 0):.0f} / {x.get('p95', 0):.0f}" for x in latency)
         + " |"
     )
+    firsts = [report["systems"][n]["summary"].get("first_piece_ms") for n in names]
+    if any(firsts):
+        lines.append(
+            "| first text after, median (ms) | "
+            + " | ".join(f"{x['median']:.0f}" if x else "—" for x in firsts)
+            + " |"
+        )
     return "\n".join(lines)
 
 

@@ -52,13 +52,15 @@ def run_system(conversations, settings, articles: dict[str, str]) -> tuple[list[
 
 
 def _asked(library, conversations, articles: dict[str, str]) -> tuple[list[dict], list[float]]:
-    ask = library.ask
+    """Each turn asked; a generative answerer's through ``ask_stream``, timing its first
+    piece of text (what a user waits for before reading starts)."""
+    streaming = library.settings.answerer_backend() != "extractive"
     rows, latencies = [], []
     for turns in conversations:
         history: list[dict] = []
         for item in turns:
             started = time.perf_counter()
-            answer = ask(item.question, history)
+            first, answer = _answer(library, item.question, history, streaming)
             latencies.append(time.perf_counter() - started)
             scored = score_answer(item, answer.to_dict(), articles)
             ranking = article_ranking([p.chunk.doc_id for p in answer.passages])
@@ -67,9 +69,24 @@ def _asked(library, conversations, articles: dict[str, str]) -> tuple[list[dict]
             scored.update(query=answer.query, confidence=confidence, notice=answer.notice)
             if answer.verification is not None:
                 scored["verification"] = answer.verification.to_dict()
+            if streaming:
+                scored["first_piece_s"] = (first or time.perf_counter()) - started
             rows.append(scored)
             history += [{"role": "user", "content": item.question}, answer.to_message()]
     return rows, latencies
+
+
+def _answer(library, question: str, history: list[dict], streaming: bool):
+    """(when the first text arrived or None, the answer)."""
+    if not streaming:
+        return None, library.ask(question, history)
+    first = None
+    for piece in library.ask_stream(question, history):
+        if isinstance(piece, str):
+            first = first or time.perf_counter()
+        else:
+            return first, piece
+    raise RuntimeError("ask_stream ended without an answer")
 
 
 def run_peer(conversations, corpus_dir: Path, articles: dict[str, str]) -> tuple[list[dict], list]:
@@ -113,7 +130,7 @@ def evaluate(
         settings = eval_settings(corpus_dir, data_dir, answerer=answerer, retrieval=mode)
         rows, latencies = run_system(conversations, settings, articles)
         answerable = [r for r in rows if r["answerable"]]
-        name = mode if answerer == "extractive" else f"{mode} + {settings.llm_model}"
+        name = mode if answerer == "extractive" else f"{mode} + {model_name(settings)}"
         report["systems"][name] = {
             "summary": summarize(rows, latencies),
             "retrieval": summarize_retrieval(answerable),
@@ -128,6 +145,13 @@ def evaluate(
             "rows": rows,
         }
     return report
+
+
+def model_name(settings) -> str:
+    """The model a generative answerer uses: the GGUF file's for local, else RAG_LLM_MODEL."""
+    if settings.answerer_backend() == "local" and settings.llm_gguf is not None:
+        return settings.llm_gguf.stem
+    return settings.llm_model
 
 
 def corpus_with_distractors(seeds: Path, distractors: Path, out: Path) -> Path:

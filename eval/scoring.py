@@ -228,6 +228,9 @@ def summarize(rows: list[dict], latencies: list[float]) -> dict:
         len(answerable) + len(unanswerable),
     )
     summary.update(marker_summary(rows))
+    firsts = [r["first_piece_s"] for r in rows if "first_piece_s" in r]
+    if firsts:
+        summary["first_piece_ms"] = {"median": 1000 * statistics.median(firsts)}
     if latencies:
         ordered = sorted(latencies)
         summary["latency_ms"] = {
@@ -258,6 +261,7 @@ def marker_summary(rows: list[dict]) -> dict:
         "markers_repaired": rate(total["repaired"], markers),
         "markers_removed": rate(total["removed"], markers),
         "markers_added": rate(total["added"], markers),
+        "model_asked": rate(len(checked), len(rows)),
         "unsupported_answers": rate(sum(v["unsupported"] > 0 for v in checked), len(rows)),
         "fallbacks": rate(sum(bool(r.get("notice")) for r in rows), len(rows)),
     }
