@@ -9,7 +9,11 @@ how many supported sentences keep their marker and how many unsupported ones los
   Qwen2.5-Coder-1.5B through RAG_ANSWERER=local on eval questions), labelled by reading the
   article; ``model`` says which wrote it. Not tuned on: held out from calibration.
 
-    python -m eval.support_auc
+    python -m eval.support_auc [--judge MODEL.gguf]
+
+``--judge`` also asks that model (served by llama.cpp, as RAG_VERIFY=model does) about the
+span the embedding check finds best, and prints the AUC of its P(yes) and of the check's
+decision score with the judge (P(yes) where the span is near enough to be judged, else 0).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ HERE = Path(__file__).parent
 PAIR_FILES = (HERE / "support_pairs.jsonl", HERE / "restatement_pairs.jsonl")
 
 
-def scores(path: Path, corpus_dir: Path = Path("seeds")) -> list[tuple[bool, float, str]]:
-    """(label, best support score over the pair's article, sentence) for every pair."""
+def scores(path: Path, corpus_dir: Path = Path("seeds"), judge=None) -> list[tuple]:
+    """(label, best support score over the pair's article, sentence, the judge's P(yes) on
+    that span or None) for every pair."""
     from eval.calibrate_support import source_indexes
 
     _, index_of = source_indexes(corpus_dir)
@@ -30,35 +35,76 @@ def scores(path: Path, corpus_dir: Path = Path("seeds")) -> list[tuple[bool, flo
     for line in path.read_text(encoding="utf-8").splitlines():
         pair = json.loads(line)
         index = index_of(pair["doc"])
-        _, score = index.best(index.scores(pair["sentence"]))
-        rows.append((bool(pair["supported"]), score, pair["sentence"]))
+        span, score = index.best(index.scores(pair["sentence"]))
+        yes = judge.probability(span.text, pair["sentence"]) if judge and span else None
+        rows.append((bool(pair["supported"]), score, pair["sentence"], yes))
     return rows
 
 
-def auc(rows: list[tuple[bool, float, str]]) -> float:
-    positives = [s for label, s, _ in rows if label]
-    negatives = [s for label, s, _ in rows if not label]
+def auc(rows: list[tuple]) -> float:
+    positives = [r[1] for r in rows if r[0]]
+    negatives = [r[1] for r in rows if not r[0]]
     wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
     return wins / (len(positives) * len(negatives))
 
 
-def main() -> None:
+def with_judge(rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """The rows scored by the judge's P(yes) alone, and by the check's decision with it."""
+    from rag.verify import JUDGED_FROM
+
+    alone = [(r[0], r[3] if r[3] is not None else 0.5) for r in rows]
+    decided = [
+        (r[0], (r[3] if r[3] is not None else r[1]) if r[1] >= JUDGED_FROM else 0.0) for r in rows
+    ]
+    return alone, decided
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
     from rag import Settings
 
+    parser = argparse.ArgumentParser(prog="python -m eval.support_auc")
+    parser.add_argument("--judge", type=Path, help="a GGUF model to ask yes/no as well")
+    args = parser.parse_args(argv)
+    judge, client = None, None
+    if args.judge:
+        from rag.judge import SupportJudge
+        from rag.local_llm import local_chat_client
+
+        client = local_chat_client(Settings(llm_gguf=args.judge))
+        judge = SupportJudge(client)
     threshold = Settings().support_threshold
-    for path in PAIR_FILES:
-        rows = scores(path)
-        positives = [s for label, s, _ in rows if label]
-        negatives = [s for label, s, _ in rows if not label]
+    try:
+        for path in PAIR_FILES:
+            report(path, scores(path, judge=judge), threshold, judge is not None)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def report(path: Path, rows: list[tuple], threshold: float, judged: bool) -> None:
+    from rag.judge import YES
+
+    if judged:
+        alone, decided = with_judge(rows)
         print(
-            f"{path.name}: {len(positives)} supported, {len(negatives)} unsupported; "
-            f"AUC {auc(rows):.3f}; at {threshold}: supported kept "
-            f"{sum(s >= threshold for s in positives)}/{len(positives)}, unsupported "
-            f"rejected {sum(s < threshold for s in negatives)}/{len(negatives)}"
+            f"{path.name}: judge P(yes) AUC {auc(alone):.3f}; check with judge AUC "
+            f"{auc(decided):.3f}; supported kept {sum(s >= YES for ok, s in decided if ok)}/"
+            f"{sum(ok for ok, _ in decided)}, unsupported rejected "
+            f"{sum(s < YES for ok, s in decided if not ok)}/{sum(not ok for ok, _ in decided)}"
         )
-        for label, score, sentence in rows:
-            if (score >= threshold) != label:
-                print(f"  miss ({score:.2f}, supported={label}): {sentence}")
+    positives = [r[1] for r in rows if r[0]]
+    negatives = [r[1] for r in rows if not r[0]]
+    print(
+        f"{path.name}: {len(positives)} supported, {len(negatives)} unsupported; "
+        f"AUC {auc(rows):.3f}; at {threshold}: supported kept "
+        f"{sum(s >= threshold for s in positives)}/{len(positives)}, unsupported "
+        f"rejected {sum(s < threshold for s in negatives)}/{len(negatives)}"
+    )
+    for label, score, sentence, _ in rows:
+        if (score >= threshold) != label:
+            print(f"  miss ({score:.2f}, supported={label}): {sentence}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,19 @@ from rag.settings import Settings
 OPENAI_URL = "https://api.openai.com/v1"
 
 
+def yes_share(top_logprobs) -> float | None:
+    """P(yes) / (P(yes) + P(no)) over a token's likeliest alternatives ("Yes", " yes", ...)."""
+    import math
+
+    mass = {"yes": 0.0, "no": 0.0}
+    for alternative in top_logprobs:
+        word = alternative.token.strip().lower()
+        if word in mass:
+            mass[word] += math.exp(alternative.logprob)
+    total = mass["yes"] + mass["no"]
+    return mass["yes"] / total if total > 0 else None
+
+
 class LLMError(RuntimeError):
     """The model gave no usable answer; callers fall back to the offline path."""
 
@@ -121,19 +134,33 @@ class ChatClient:
             if close is not None:
                 close()
 
-    def _create(self, messages: list[dict[str, str]], stream: bool, started: float):
+    def yes_probability(self, messages: list[dict[str, str]]) -> float | None:
+        """The model's probability that its reply starts "yes" rather than "no" (from the
+        first token's logprobs), or None when neither is among its likeliest tokens."""
+        response = self._create(messages, stream=False, started=time.monotonic(), judge=True)
+        choices = response.choices or []
+        content = choices[0].logprobs.content if choices and choices[0].logprobs else None
+        if not content:
+            raise LLMUnavailable(f"{self.where()} returned no logprobs for a yes/no question")
+        return yes_share(content[0].top_logprobs or [])
+
+    def _create(
+        self, messages: list[dict[str, str]], stream: bool, started: float, judge: bool = False
+    ):
         """One request, retried after transient failures with doubling waits, within deadline."""
         import openai
 
         attempt = 0
         while True:
             try:
+                options = {"logprobs": True, "top_logprobs": 10} if judge else {}
                 return self._client.chat.completions.create(
                     model=self.model,
                     messages=messages,
                     temperature=0,
-                    max_tokens=self.max_tokens,
+                    max_tokens=1 if judge else self.max_tokens,
                     stream=stream,
+                    **options,
                 )
             except openai.OpenAIError as err:
                 error = self._error(err)

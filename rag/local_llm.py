@@ -271,6 +271,13 @@ class LocalChatClient:
         except LLMError as err:
             raise self._explained(err) from err
 
+    def yes_probability(self, messages: list[dict[str, str]]) -> float | None:
+        client = self._ready()
+        try:
+            return client.yes_probability(messages)
+        except LLMError as err:
+            raise self._explained(err) from err
+
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         client = self._ready()
         try:

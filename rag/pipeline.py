@@ -69,6 +69,7 @@ def build_backend(
         raise ValueError(f"the {name} answerer needs a chat client")
     from rag.answer.generative import GenerativeAnswerer
     from rag.conversation import Condenser
+    from rag.judge import SupportJudge
 
     gate = settings.generation_gate
     generative = GenerativeAnswerer(
@@ -78,5 +79,6 @@ def build_backend(
         settings.support_threshold,
         gate=extractive.confidence,
         gate_threshold=extractive.model.generation_threshold if gate is None else gate,
+        judge=SupportJudge(chat_client) if settings.verify == "model" else None,
     )
     return Backend(generative, Condenser(chat_client))

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # An answer sentence counts as backed by a source sentence at or above this support
     # (calibrated similarity plus word overlap); see rag/support.py and eval/calibrate_support.py.
     support_threshold: float = Field(default=0.65, ge=0.0, le=1.0)
+    # How a generative answer's citations are checked: by embedding similarity and shared
+    # words ("embedding"), or also by the answering model's own yes/no on each ("model":
+    # stricter, and it keeps true restatements; one short request per checked sentence).
+    verify: Literal["embedding", "model"] = "embedding"
 
     # Measured on eval/ (README): BM25 alone beat hybrid and dense on these questions.
     retrieval: Literal["hybrid", "dense", "bm25"] = "bm25"

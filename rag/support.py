@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.embedding import Embedder
+from rag.judge import SupportJudge
 from rag.retrieval import Passage
 from rag.sentences import split_sentences
 from rag.terms import terms
@@ -58,10 +59,17 @@ class SourceIndex:
     part as a paraphrase is to a whole sentence. The citation still quotes the sentence.
     """
 
-    def __init__(self, passages: list[Passage], embedder: Embedder | None, threshold: float):
+    def __init__(
+        self,
+        passages: list[Passage],
+        embedder: Embedder | None,
+        threshold: float,
+        judge: SupportJudge | None = None,
+    ):
         self.passages = passages
         self.embedder = embedder
         self.threshold = threshold
+        self.judge = judge  # a language model's yes/no on a span (RAG_VERIFY=model)
         self.spans = [s for n, p in enumerate(passages, start=1) for s in passage_spans(n, p)]
         parts = [(i, c) for i, s in enumerate(self.spans) if not s.pair for c in parts_of(s.text)]
         self._part_owners = np.array([i for i, _ in parts], dtype=np.int64)

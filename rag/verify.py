@@ -22,6 +22,7 @@ import numpy as np
 
 from rag.answer.base import ABSTAIN_TEXT
 from rag.citations import Citation, Verification
+from rag.judge import YES
 from rag.sentences import split_sentences
 from rag.support import DIGITS, MIN_PART_TERMS, SourceIndex, Span
 from rag.terms import terms
@@ -30,6 +31,8 @@ _MARKER = re.compile(
     r"\[\^?\s*(?:sources?\s*)?(\d{1,3}(?:\s*[,;]\s*(?:sources?\s*)?\d{1,3})*)\s*\]",
     re.IGNORECASE,
 )
+# With a model judge, spans whose embedding support reaches this are put to the judge.
+JUDGED_FROM = 0.4
 _PARTIAL_MARKER = re.compile(r"\[\^?[\w\s,;]{0,24}", re.IGNORECASE)
 
 
@@ -75,6 +78,7 @@ class MarkerResolver:
         self._numbers: dict[tuple[str, int, int], int] = {}
         self._citations: list[Citation] = []
         self._unsupported: list[str] = []
+        self._judged: dict[tuple, float | None] = {}  # (span, sentence) -> the judge's P(yes)
         self._counts = dict.fromkeys(("markers", "kept", "repaired", "removed", "added"), 0)
 
     def feed(self, piece: str) -> str:
@@ -170,14 +174,14 @@ class MarkerResolver:
         bad = 0
         for number, clause in cited:
             span, score = self._cited_support(number, sentence_scores, [clause, *parts])
-            if span is not None and score >= self.sources.threshold:
+            if self._backs(span, score, sentence):
                 keep.append((span, score))
             else:
                 bad += 1
         self._counts["kept"] += len(keep)
         if not keep:
             span, score = self.sources.best(sentence_scores)
-            if span is not None and score >= self.sources.threshold:
+            if self._backs(span, score, sentence):
                 keep.append((span, score))
                 if bad:
                     self._counts["repaired"] += 1
@@ -190,6 +194,23 @@ class MarkerResolver:
             return "unsupported", ""
         numbers = list(dict.fromkeys(self._number(span, score) for span, score in keep))
         return "supported", " " + "".join(f"[{n}]" for n in numbers)
+
+    def _backs(self, span: Span | None, score: float, sentence: str) -> bool:
+        """The span supports the sentence: by the embedding check's score alone, or, with a
+        model judge, by the judge's yes on any span the embedding check finds near enough
+        (its verdict standing where the judge cannot tell)."""
+        if span is None:
+            return False
+        judge = self.sources.judge
+        if judge is None:
+            return score >= self.sources.threshold
+        if score < JUDGED_FROM:
+            return False
+        key = (span.key, sentence)
+        if key not in self._judged:
+            self._judged[key] = judge.probability(span.text, sentence)
+        yes = self._judged[key]
+        return score >= self.sources.threshold if yes is None else yes >= YES
 
     def _cited_support(
         self, number: int, sentence_scores: np.ndarray, parts: list[str]

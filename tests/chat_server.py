@@ -7,6 +7,7 @@ records every request it gets, and can fail, stall or answer slowly on cue.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import time
@@ -21,6 +22,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0  # seconds to wait before answering (cut short when the server stops)
     stall_after: int | None = None  # streaming: pieces sent before going silent
+    yes: float | None = None  # asked for logprobs: P("Yes") of the first token (rest "No")
 
 
 Script = Callable[[dict], Reply]
@@ -70,7 +72,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._json(reply.status, {"error": error})
             if body.get("stream"):
                 return self._stream(body, reply)
-            return self._json(200, completion(body, reply.text))
+            return self._json(200, completion(body, reply.text, reply.yes))
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to answer
 
@@ -102,19 +104,37 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-def completion(body: dict, text: str) -> dict:
+def is_judge(body: dict) -> bool:
+    return body["messages"][0]["content"].startswith("You check a sentence")
+
+
+def completion(body: dict, text: str, yes: float | None = None) -> dict:
+    choice = {
+        "index": 0,
+        "message": {"role": "assistant", "content": text},
+        "finish_reason": "stop",
+    }
+    if body.get("logprobs") and yes is not None:
+        top = [("Yes", yes), ("No", 1 - yes)]
+        choice["logprobs"] = {
+            "content": [
+                {
+                    "token": max(top, key=lambda t: t[1])[0],
+                    "logprob": math.log(max(yes, 1 - yes)),
+                    "bytes": None,
+                    "top_logprobs": [
+                        {"token": t, "logprob": math.log(max(p, 1e-9)), "bytes": None}
+                        for t, p in top
+                    ],
+                }
+            ]
+        }
     return {
         "id": "chatcmpl-scripted",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body.get("model", ""),
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
-            }
-        ],
+        "choices": [choice],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
 

@@ -12,7 +12,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from chat_server import ChatServer, Reply, is_condense, number_of, number_without, sources
+from chat_server import (
+    ChatServer,
+    Reply,
+    is_condense,
+    is_judge,
+    number_of,
+    number_without,
+    sources,
+)
 from conftest import SEEDS, HashingEmbedder, shared_minilm, stop_process
 
 import rag
@@ -502,6 +510,51 @@ def test_the_extractive_confidence_is_a_probability(indexed):
         extractive = library.backend().answerer
         assert 0.0 < extractive.confidence(WHERE, library.retrieve(WHERE)) <= 1.0
         assert extractive.confidence(WHERE, []) == 0.0
+
+
+def judged_script(yes: float | None):
+    """The model answers WHERE with a correctly cited sentence; as a judge, P(yes) = ``yes``."""
+
+    def script(body):
+        if is_judge(body):
+            return Reply("Yes" if (yes or 0) >= 0.5 else "No", yes=yes)
+        return Reply(
+            "Leaders will meet in the Lithuanian capital Vilnius in mid-July. "
+            f"[{number_of(body, 'Vilnius in mid-July')}]"
+        )
+
+    return script
+
+
+def test_with_verify_model_the_models_yes_keeps_a_marker(llm_pipeline, indexed):
+    with ChatServer(judged_script(0.9)) as server:
+        answer = llm_pipeline(server, verify="model").ask(WHERE)
+    judged = [b for b in server.bodies() if is_judge(b)]
+    assert judged and all(b["max_tokens"] == 1 and b["logprobs"] for b in judged)
+    assert "Vilnius in mid-July" in judged[0]["messages"][1]["content"]
+    assert not answer.abstained and markers(answer.text) == [1]
+    assert_verbatim(answer, indexed[0])
+
+
+def test_with_verify_model_the_models_no_takes_the_sentence_out(llm_pipeline):
+    with ChatServer(judged_script(0.1)) as server:
+        answer = llm_pipeline(server, verify="model").ask(WHERE)
+    assert answer.abstained and answer.text == ABSTAIN_TEXT
+    assert answer.unsupported == [
+        "Leaders will meet in the Lithuanian capital Vilnius in mid-July."
+    ]
+
+
+def test_a_judge_that_cannot_tell_leaves_the_embedding_verdict(llm_pipeline):
+    with ChatServer(judged_script(None)) as server:  # no logprobs in its replies
+        answer = llm_pipeline(server, verify="model").ask(WHERE)
+    assert not answer.abstained and markers(answer.text) == [1]
+
+
+def test_without_verify_model_no_judge_is_asked(llm_pipeline):
+    with ChatServer(judged_script(0.1)) as server:
+        answer = llm_pipeline(server).ask(WHERE)
+    assert not any(is_judge(b) for b in server.bodies()) and not answer.abstained
 
 
 # --- eval ---------------------------------------------------------------------------------

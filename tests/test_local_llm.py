@@ -177,11 +177,29 @@ def test_a_streamed_answer_reaches_the_caller(local_pipeline):
 
 def test_the_models_unsupported_sentences_are_taken_out(local_pipeline, indexed):
     """Asked what the articles never say, SmolLM2 writes it anyway: none of it is shown."""
-    pipeline = local_pipeline(llm_max_tokens=96)
+    pipeline = local_pipeline(llm_max_tokens=96, generation_gate=0)  # the gate would stop it
     answer = pipeline.ask(OFF_TOPIC)
     assert answer.notice is None
     assert answer.unsupported  # what it wrote from its own memory
     assert answer.verification.unsupported == len(answer.unsupported)
+    assert_every_shown_sentence_is_cited(answer)
+    corpus, _ = indexed
+    for citation in answer.citations:
+        text = (corpus / f"{citation.doc_id}.txt").read_text(encoding="utf-8")
+        assert text[citation.start : citation.end] == citation.quote
+
+
+def test_the_real_model_judges_its_own_citations_with_verify_model(local_pipeline, indexed):
+    """RAG_VERIFY=model: the real server answers yes/no with logprobs; what is shown is
+    still only cited sentences quoting the article verbatim."""
+    pipeline = local_pipeline(llm_max_tokens=96, verify="model")
+    client = pipeline.backend().answerer.judge.client
+    yes = client.yes_probability(
+        [{"role": "user", "content": "Answer yes or no: is Vilnius in Lithuania?"}]
+    )
+    assert yes is not None and 0.0 <= yes <= 1.0
+    answer = pipeline.ask(WHO)
+    assert answer.notice is None
     assert_every_shown_sentence_is_cited(answer)
     corpus, _ = indexed
     for citation in answer.citations:

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from rag.answer.base import Answer, Answerer, abstention, word_pieces
 from rag.embedding import Embedder
+from rag.judge import SupportJudge
 from rag.llm import ChatClient, LLMError, prompt
 from rag.retrieval import Passage
 from rag.support import SourceIndex
@@ -72,6 +73,7 @@ class GenerativeAnswerer:
         support_threshold: float,
         gate: Gate | None = None,
         gate_threshold: float = 0.0,
+        judge: SupportJudge | None = None,
     ):
         self.client = client
         self.embedder = embedder
@@ -79,6 +81,7 @@ class GenerativeAnswerer:
         self.support_threshold = support_threshold
         self.gate = gate
         self.gate_threshold = gate_threshold
+        self.judge = judge  # RAG_VERIFY=model: the model's yes/no beside the embedding check
 
     def stopped(self, question, passages, query, history) -> bool:
         """The passages are too unlikely to answer for the model to be asked."""
@@ -143,7 +146,8 @@ class GenerativeAnswerer:
         yield verified_answer(resolution, query, passages)
 
     def _resolver(self, passages: list[Passage]) -> MarkerResolver:
-        return MarkerResolver(SourceIndex(passages, self.embedder, self.support_threshold))
+        sources = SourceIndex(passages, self.embedder, self.support_threshold, self.judge)
+        return MarkerResolver(sources)
 
     def _fallback(
         self, question: str, passages: list[Passage], query: str, err: LLMError

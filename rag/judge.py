@@ -1,0 +1,42 @@
+"""The language model as a second judge of support (RAG_VERIFY=model): asked "does this
+passage state what this sentence says?", its probability of answering "yes" (read from
+the first token's logprobs, so one token per question) decides, beside the embedding check.
+
+The citation check (rag/verify.py) asks it about each span the embedding check would cite,
+and about the best near miss of a sentence the embedding check rejects: a judge that says
+no takes a marker away (stricter), one that says yes keeps a true restatement's marker.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from rag.llm import LLMError, prompt
+
+YES = 0.5  # the least P(yes) that counts as support
+
+
+class YesNoClient(Protocol):
+    def yes_probability(self, messages: list[dict[str, str]]) -> float | None: ...
+
+
+def judge_messages(passage: str, sentence: str) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": prompt("judge")},
+        {"role": "user", "content": f"Passage: {passage}\n\nSentence: {sentence}\n\nyes or no?"},
+    ]
+
+
+class SupportJudge:
+    """P(the passage supports the sentence) from ``client``, or None where it cannot tell
+    (no yes/no among its likeliest tokens, or the server failed): then the embedding check
+    decides alone."""
+
+    def __init__(self, client: YesNoClient):
+        self.client = client
+
+    def probability(self, passage: str, sentence: str) -> float | None:
+        try:
+            return self.client.yes_probability(judge_messages(passage, sentence))
+        except LLMError:
+            return None
