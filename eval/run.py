@@ -40,7 +40,9 @@ def eval_settings(corpus_dir: Path, data_dir: Path, answerer: str = "extractive"
     return Settings(corpus_dir=corpus_dir, data_dir=data_dir, answerer=answerer, **overrides)
 
 
-def run_system(conversations, settings, articles: dict[str, str]) -> tuple[list[dict], list[float]]:
+def run_system(
+    conversations, settings, articles: dict[str, str], log: Path | None = None
+) -> tuple[list[dict], list[float]]:
     """Every turn asked through a ``rag.Library`` with the conversation so far as history; the
     index is first brought in step with the corpus (an earlier run's may be stale)."""
     from rag import Library
@@ -48,12 +50,15 @@ def run_system(conversations, settings, articles: dict[str, str]) -> tuple[list[
     with Library(settings) as library:
         library.ingest()
         library.ask("warm-up question")  # model load stays out of latency
-        return _asked(library, conversations, articles)
+        return _asked(library, conversations, articles, log)
 
 
-def _asked(library, conversations, articles: dict[str, str]) -> tuple[list[dict], list[float]]:
+def _asked(
+    library, conversations, articles: dict[str, str], log: Path | None = None
+) -> tuple[list[dict], list[float]]:
     """Each turn asked; a generative answerer's through ``ask_stream``, timing its first
-    piece of text (what a user waits for before reading starts)."""
+    piece of text (what a user waits for before reading starts). With ``log``, each scored
+    row is appended there as it comes (a run of hours leaves its figures if cut short)."""
     streaming = library.settings.answerer_backend() != "extractive"
     rows, latencies = [], []
     for turns in conversations:
@@ -72,6 +77,9 @@ def _asked(library, conversations, articles: dict[str, str]) -> tuple[list[dict]
             if streaming:
                 scored["first_piece_s"] = (first or time.perf_counter()) - started
             rows.append(scored)
+            if log is not None:
+                with log.open("a", encoding="utf-8") as f:
+                    f.write(json.dumps(scored | {"latency_s": latencies[-1]}) + "\n")
             history += [{"role": "user", "content": item.question}, answer.to_message()]
     return rows, latencies
 
@@ -112,6 +120,7 @@ def evaluate(
     modes=MODES,
     answerer: str = "extractive",
     questions: Path | list[dict] = QUESTIONS,
+    log: Path | None = None,
 ) -> dict:
     from rag import load_corpus
 
@@ -128,7 +137,7 @@ def evaluate(
     }
     for mode in modes:
         settings = eval_settings(corpus_dir, data_dir, answerer=answerer, retrieval=mode)
-        rows, latencies = run_system(conversations, settings, articles)
+        rows, latencies = run_system(conversations, settings, articles, log)
         answerable = [r for r in rows if r["answerable"]]
         name = mode if answerer == "extractive" else f"{mode} + {model_name(settings)}"
         report["systems"][name] = {
