@@ -45,6 +45,7 @@ class Index:
         self.store = store or ChunkStore(open_collection(settings))
         self.lock = WriteLock(Path(settings.data_dir) / "locks" / f"{self.keyword_dir.name}.lock")
         self._seen: tuple | None = None  # the manifest's identity when keywords were loaded
+        self._days_checked = False  # every stored chunk carries the ``day`` date filters read
         self.keywords = self._load_keywords()
 
     @property
@@ -163,7 +164,20 @@ class Index:
                 raise
             self.keywords = self._keywords_following(report, was_interrupted)
             self.ingest_marker.unlink(missing_ok=True)  # only now are vectors and keywords in step
+            self._days_checked = True  # the ingest gave older chunks their ``day``
         return report
+
+    def ensure_days(self) -> None:
+        """Once per process, before the first date-filtered question: chunks an older version
+        stored without ``day`` get it (from their date), so a filter never skips them."""
+        if self._days_checked:
+            return
+        with self.lock.writing():
+            older = [d for d, a in self.store.articles().items() if not a.dated]
+            if older:
+                log.warning("giving %d older articles the date field filters read", len(older))
+                self.store.backfill_days(older)
+            self._days_checked = True
 
     def _keywords_following(self, report: IngestReport, was_pending: bool) -> KeywordIndex:
         """The keyword index after an ingest: updated from its report and checked against the

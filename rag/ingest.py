@@ -96,6 +96,10 @@ def ingest(
             if not extracted.has_text(article.content_hash):
                 extracted.save_text(article.content_hash, article.text)
     _embed_and_store(todo, chunker, embedder, store, report, progress)
+    rewritten = {a.id for a in todo}
+    older = [d for d, a in indexed.items() if not a.dated and d not in rewritten]
+    if older:  # stored before dates were filterable: their chunks get the field, not new vectors
+        store.backfill_days(sorted(set(older) - set(report.removed)))
     if extracted is not None:
         texts = {a.content_hash for a in loaded.articles} | {indexed[d].content_hash for d in kept}
         extracted.prune(texts, loaded.file_hashes)

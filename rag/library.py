@@ -3,6 +3,7 @@ answerers, and every entry point (CLI, web chat, HTTP API, eval, bench) goes thr
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 import threading
@@ -16,6 +17,7 @@ from rag.answer.base import Answer, Answerer
 from rag.articles import ArticleInfo, corpus_file, indexed_article, indexed_articles
 from rag.asking import Asking, Backend, Condense, validate_question
 from rag.conversation import standalone_query, validate_history
+from rag.dates import DateRange, date_range
 from rag.embedding import Embedder
 from rag.ingest import IngestReport
 from rag.pipeline import (
@@ -114,14 +116,20 @@ class Library:
         *,
         top_k: int | None = None,
         answerer: str | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        include_undated: bool = True,
     ) -> Answer:
         """Answer ``question`` from the articles, with [n] markers pointing at cited sentences.
 
         ``history`` is the conversation so far as OpenAI-style ``{"role", "content"}``
         messages (for follow-ups); ``answerer`` is "auto", "extractive" or "openai" (default:
-        the settings' choice, or the answerer passed in). An empty index is built first.
+        the settings' choice, or the answerer passed in). ``since``/``until`` (dates or ISO
+        strings, both included) restrict retrieval to articles of that date range; undated
+        articles stay in unless ``include_undated`` is False. An empty index is built first.
         """
-        return self._asking(question, history, top_k, answerer).ask(question, history)
+        dates = date_range(since, until, include_undated)
+        return self._asking(question, history, top_k, answerer, dates).ask(question, history)
 
     def ask_stream(
         self,
@@ -130,13 +138,17 @@ class Library:
         *,
         top_k: int | None = None,
         answerer: str | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        include_undated: bool = True,
     ) -> Iterator[str | Answer]:
         """The streaming twin of :meth:`ask`: text pieces as they come, then the ``Answer``.
 
         The pieces joined are a draft; the final ``Answer`` (always the last item) is the
         verified text with its citations, and is what a UI should show once it arrives.
         """
-        asking = self._asking(question, history, top_k, answerer)
+        dates = date_range(since, until, include_undated)
+        asking = self._asking(question, history, top_k, answerer, dates)
         yield from asking.ask_stream(question, history)
 
     def retrieve(self, query: str, top_k: int | None = None, mode: str | None = None) -> list:
@@ -153,7 +165,7 @@ class Library:
             self.embedder, self.index.store, keywords, s.retrieval, s.candidates, s.rrf_k
         )
 
-    def _asking(self, question, history, top_k, answerer) -> Asking:
+    def _asking(self, question, history, top_k, answerer, dates: DateRange) -> Asking:
         self._require_open()
         validate_question(question, self.settings.max_question_chars)
         validate_history(history)
@@ -171,7 +183,13 @@ class Library:
         s = self.settings
         backend = self.backend(answerer, keywords)
         retriever = self._retriever(keywords)
-        return Asking(keywords, retriever, backend, top_k or s.top_k, s.max_question_chars)
+        if dates.unbounded:
+            filtered = None
+        else:
+            self.index.ensure_days()
+            filtered = dates
+        k = top_k or s.top_k
+        return Asking(keywords, retriever, backend, k, s.max_question_chars, filtered)
 
     def backend(self, answerer: str | None = None, keywords=None) -> Backend:
         """The answerer (and its condensing) asked for, built once per keyword index."""

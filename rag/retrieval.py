@@ -8,12 +8,16 @@ from typing import Literal
 import numpy as np
 
 from rag.chunking import doc_id_of
+from rag.dates import DateRange, TimeFrame
 from rag.embedding import Embedder
 from rag.keyword import KeywordIndex
 from rag.store import ChunkStore, StoredChunk
 
 Mode = Literal["hybrid", "dense", "bm25"]
 PREFERRED_EXTRA = 2
+# How far a question's time frame can lift a passage: up to this many places in a fused
+# ranking of reciprocal ranks (a preference for the newest report, not a filter).
+TIME_PLACES = 5
 
 
 @dataclass(frozen=True)
@@ -64,15 +68,23 @@ class HybridRetriever:
         mode: Mode | None = None,
         prefer: frozenset[str] = frozenset(),
         also: frozenset[str] = frozenset(),
+        dates: DateRange | None = None,
+        when: TimeFrame | None = None,
     ) -> list[Passage]:
         """The top ``k`` chunks, plus the best few more of the ``prefer`` articles (the ones a
         follow-up's previous answer cited), so those stay candidates, plus the chunks ``also``
-        names (read on past a quoted chunk)."""
+        names (read on past a quoted chunk).
+
+        ``dates`` restricts every ranking to articles of that date range (Chroma's ``where``
+        on the stored ``day``, and the same articles for BM25); ``when``, the question's own
+        time frame, lifts the passages of articles that fit it ("the latest": the newest)."""
         query_vector = self.embedder.embed([query])[0]
         # The reads below must see one state of the store: an article an ingest is
         # replacing is either wholly old or wholly new to them, never a mix.
         with self.store.reading():
-            return self._ranked(query, query_vector, k, mode or self.mode, prefer, also)
+            return self._ranked(
+                query, query_vector, k, mode or self.mode, prefer, also, dates, when
+            )
 
     def _ranked(
         self,
@@ -82,9 +94,17 @@ class HybridRetriever:
         mode: Mode,
         prefer: frozenset[str],
         also: frozenset[str],
+        dates: DateRange | None = None,
+        when: TimeFrame | None = None,
     ) -> list[Passage]:
-        dense_hits = self.store.query(query_vector, self.candidates) if mode != "bm25" else []
-        bm25_hits = self.keywords.search(query, self.candidates)
+        where = dates.where() if dates is not None else None
+        docs = self.store.doc_ids_where(where) if where is not None else None
+        if docs is not None:
+            also = frozenset(cid for cid in also if doc_id_of(cid) in docs)
+        dense_hits = (
+            self.store.query(query_vector, self.candidates, where) if mode != "bm25" else []
+        )
+        bm25_hits = self.keywords.search(query, self.candidates, docs)
         dense = {stored.id: score for stored, score in dense_hits}
         bm25 = dict(bm25_hits)
         rankings = {
@@ -93,13 +113,16 @@ class HybridRetriever:
             "hybrid": [[stored.id for stored, _ in dense_hits], [cid for cid, _ in bm25_hits]],
         }[mode]
         fused = fuse_rankings(rankings, self.rrf_k)
+        stored = {s.id: s for s, _ in dense_hits}
+        if when:
+            stored.update(self.store.get([cid for cid in fused if cid not in stored]))
+            fused = dated_preference(fused, stored, when, self.rrf_k)
         ranked = sorted(fused, key=lambda cid: (-fused[cid], -dense.get(cid, -1.0)))
         top = ranked[:k]
         kept = [cid for cid in ranked[k:] if doc_id_of(cid) in prefer][:PREFERRED_EXTRA]
         top += kept + sorted(also - set(top) - set(kept))
-        stored = {s.id: s for s, _ in dense_hits}
         # BM25-only hits: their text and vectors (for the answer's confidence) in one read
-        found, vectors = self.store.get_with_vectors([cid for cid in top if cid not in stored])
+        found, vectors = self.store.get_with_vectors([cid for cid in top if cid not in dense])
         stored.update(found)
         dense.update({cid: cosine(query_vector, v) for cid, v in vectors.items()})
         return [
@@ -112,3 +135,25 @@ class HybridRetriever:
 def cosine(query_vector: list[float], vector: list[float]) -> float:
     """Dot product of unit vectors (MiniLM's are normalised)."""
     return float(np.dot(query_vector, vector))
+
+
+def dated_preference(
+    fused: dict[str, float], stored: dict[str, StoredChunk], when: TimeFrame, rrf_k: int
+) -> dict[str, float]:
+    """Fused scores lifted by how well each passage's article fits the question's time frame:
+    inside its window, and (for "the latest" / "the first") the newer / older among the
+    candidates' dated articles. Undated articles and a lone dated one are not lifted by order
+    (there is nothing to compare); a passage can rise at most ``TIME_PLACES`` places."""
+    lift = 1.0 / (rrf_k + 1) - 1.0 / (rrf_k + 1 + TIME_PLACES)
+    days = {cid: stored[cid].day for cid in fused if cid in stored}
+    dated = sorted({d for d in days.values() if d})
+    fit: dict[str, float] = {}
+    for cid, day in days.items():
+        share = 0.0
+        if when.window is not None and day and when.window.admits(day):
+            share += 1.0
+        if when.order is not None and day and len(dated) > 1:
+            position = dated.index(day) / (len(dated) - 1)  # 0 oldest .. 1 newest
+            share += position if when.order == "newest" else 1.0 - position
+        fit[cid] = share / (bool(when.window) + bool(when.order))
+    return {cid: score + lift * fit.get(cid, 0.0) for cid, score in fused.items()}
