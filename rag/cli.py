@@ -41,9 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer one question with numbered sources")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    add_date_options(p)
     p.set_defaults(run=cmd_ask)
 
     p = sub.add_parser("chat", help="a terminal conversation (follow-ups use the history)")
+    add_date_options(p)
     p.set_defaults(run=cmd_chat)
 
     p = sub.add_parser(
@@ -82,6 +84,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_date_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", metavar="DATE", help="only articles dated on or after (YYYY-MM-DD)")
+    p.add_argument("--until", metavar="DATE", help="only articles dated on or before (YYYY-MM-DD)")
+    p.add_argument(
+        "--exclude-undated",
+        action="store_true",
+        help="with --since/--until, leave out articles that have no date (kept by default)",
+    )
+
+
+def date_options(args) -> dict:
+    return {
+        "since": args.since,
+        "until": args.until,
+        "include_undated": not args.exclude_undated,
+    }
+
+
 def _library(corpus_dir: Path | None = None):
     from rag import Library, Settings
 
@@ -107,7 +127,7 @@ def cmd_ingest(args) -> int:
 
 def cmd_ask(args) -> int:
     with _library() as library:
-        answer = library.ask(args.question)
+        answer = library.ask(args.question, **date_options(args))
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -132,9 +152,14 @@ def format_answer(answer) -> str:
 
 
 def cmd_chat(args) -> int:
+    from rag.dates import date_range
+
+    dates = date_range(**date_options(args))  # a bad date: the error now, not at each question
     library = _library()
     history: list[dict] = []
     print("Ask about the articles (empty line or Ctrl-D to quit).")
+    if not dates.unbounded:
+        print(f"Only articles dated {dates.describe()}.")
     while True:
         try:
             question = input("> ").strip()
@@ -144,7 +169,7 @@ def cmd_chat(args) -> int:
         if not question:
             return 0
         try:
-            answer = library.ask(question, history)
+            answer = library.ask(question, history, **date_options(args))
         except (ValueError, TypeError) as err:
             print(f"error: {err}")
             continue
