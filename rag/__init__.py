@@ -16,16 +16,24 @@ from rag.citations import Citation
 from rag.corpus import load_corpus
 from rag.embedding import Embedder, MiniLMEmbedder, minilm_dir
 from rag.ingest import IngestReport
-from rag.library import Library, Status, default_library
+from rag.library import Library, Removal, Status, default_library
 from rag.retrieval import Passage
 from rag.settings import Settings
 from rag.store import StoredChunk
 from rag.support import SourceIndex
-from rag.uploads import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, UploadReport
+from rag.uploads import (
+    LARGEST_UPLOAD_BYTES,
+    MAX_UPLOAD_BYTES,
+    UPLOAD_LIMITS,
+    UPLOAD_SUFFIXES,
+    UploadReport,
+)
 
 __all__ = [
     "ABSTAIN_TEXT",
+    "LARGEST_UPLOAD_BYTES",
     "MAX_UPLOAD_BYTES",
+    "UPLOAD_LIMITS",
     "UPLOAD_SUFFIXES",
     "Answer",
     "Answerer",
@@ -34,6 +42,7 @@ __all__ = [
     "Embedder",
     "IngestReport",
     "Library",
+    "Removal",
     "Settings",
     "Status",
     "UploadReport",

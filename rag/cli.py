@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_eval)
 
-    p = sub.add_parser("articles", help="the indexed articles: id, title, date, outlet, chunks")
+    p = sub.add_parser(
+        "articles", help="the indexed articles: id, title, date, outlet, source file, chunks"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_articles)
 
@@ -74,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.set_defaults(run=cmd_article)
 
-    p = sub.add_parser("remove", help="take an article out of the index and the corpus folder")
+    p = sub.add_parser(
+        "remove",
+        help="take an article out of the index (an upload's file set aside; a corpus file "
+        "left alone and recorded as excluded)",
+    )
     p.add_argument("id")
     p.set_defaults(run=cmd_remove)
 
@@ -230,8 +236,10 @@ def cmd_articles(args) -> int:
         print(json.dumps([a.to_dict() for a in articles], ensure_ascii=False))
         return 0
     for a in articles:
-        meta = " · ".join(x for x in (a.date, a.outlet) if x)
-        print(f"{a.doc_id}\t{a.title or '(no title)'}\t{meta or '—'}\t{a.chunks} chunks")
+        print(
+            f"{a.doc_id}\t{a.title or '(no title)'}\t{a.date or 'undated'}\t{a.outlet or '—'}"
+            f"\t{a.source or '—'}\t{a.chunks} chunks"
+        )
     return 0
 
 
@@ -247,9 +255,9 @@ def cmd_article(args) -> int:
 
 def cmd_remove(args) -> int:
     with _library() as library:
-        moved = library.remove(args.id)
+        removal = library.remove(args.id)
         status = library.status()
-    print(f"removed {args.id}" + (f" (its file kept in {moved})" if moved else ""))
+    print("\n".join(removal.lines()))
     print(f"index: {status.articles} articles, {status.chunks} chunks")
     return 0
 

@@ -146,8 +146,15 @@ class Index:
         )
         return self._save(index)
 
-    def ingest(self, corpus_dir: Path, progress: bool = False) -> IngestReport:
-        """Bring the index in step with ``corpus_dir``; only new or changed articles embed."""
+    def ingest(
+        self,
+        corpus_dir: Path,
+        progress: bool = False,
+        also: tuple[Path, ...] = (),
+        exclude: frozenset[str] = frozenset(),
+    ) -> IngestReport:
+        """Bring the index in step with ``corpus_dir`` and the folders in ``also``, less the
+        ``exclude``d ids; only new or changed articles embed."""
         with self.lock.writing():
             self._reload_if_saved_elsewhere()
             was_interrupted = self.ingest_marker.exists()
@@ -156,7 +163,14 @@ class Index:
             try:
                 extracted = ExtractedStore.in_data_dir(self.settings.data_dir)
                 report = ingest(
-                    corpus_dir, self.chunker, self.embedder, self.store, progress, extracted
+                    corpus_dir,
+                    self.chunker,
+                    self.embedder,
+                    self.store,
+                    progress,
+                    extracted,
+                    also,
+                    exclude,
                 )
             except Exception:  # e.g. the embedder failed half-way: keep what was written
                 self.keywords = self._synced_keywords(self.keywords)

@@ -180,7 +180,10 @@ def test_article_text_is_the_file_while_it_matches_the_index(indexed: rag.Librar
         ("..x.txt", b"text", "folders"),
         (".hidden.txt", b"text", "letters"),
         ("x<script>.txt", b"text", "letters"),
-        ("x.pdf", b"text", ".txt and .md"),
+        ("x.exe", b"text", "files are accepted"),
+        ("x.pdf", b"text", "not a PDF"),
+        ("x.jsonl", b'{"no": "article"}\n', "no article in this dump"),
+        ("x.html", b"a" * (5_000_001), "limit for .html"),
         ("x.txt", b"a" * (MAX_UPLOAD_BYTES + 1), "limit"),
         ("x.txt", b"  \n", "empty"),
         ("x.txt", b"\x00\x01binary", "binary"),
@@ -404,8 +407,10 @@ def test_an_accepted_upload_is_saved_indexed_listed_and_reports_progress(tmp_pat
 
     assert report.saved == ["lighthouse.md"] and report.refused == []
     assert report.ingest is not None and "lighthouse" in report.ingest.added
-    assert (corpus / "lighthouse.md").read_bytes() == source.read_bytes()
-    assert not list(corpus.glob(".*"))  # no partial file left behind
+    uploads = tmp_path / "data" / "uploads"  # the app's own folder; the user's is not written
+    assert (uploads / "lighthouse.md").read_bytes() == source.read_bytes()
+    assert not (corpus / "lighthouse.md").exists()
+    assert not list(uploads.glob(".*"))  # no partial file left behind
     assert "lighthouse" in {a.doc_id for a in library.articles()}
     fractions = [f for f, _ in steps]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
