@@ -20,7 +20,7 @@ from rag.conversation import standalone_query, validate_history
 from rag.corpus import article_paths
 from rag.dates import DateRange, date_range
 from rag.embedding import Embedder
-from rag.exclusions import Exclusions
+from rag.exclusions import Exclusions, excluded
 from rag.ingest import IngestReport
 from rag.pipeline import (
     build_backend,
@@ -290,10 +290,13 @@ class Library:
         in_corpus = (
             corpus_file(Path(s.corpus_dir), article_id) if Path(s.corpus_dir).is_dir() else None
         )
-        if not ids and uploaded is None and in_corpus is None:
-            if not self.index.store.get([f"{article_id}#0"]):
+        exclusions = Exclusions.in_data_dir(s.data_dir)
+        if not ids and uploaded is None:
+            if in_corpus is not None and excluded(article_id, exclusions.ids()):
+                raise KeyError(f"{article_id!r} was removed already (see {exclusions.path})")
+            if in_corpus is None and not self.index.store.get([f"{article_id}#0"]):
                 raise KeyError(f"no article {article_id!r} in the index or the corpus folder")
-            ids = [article_id]
+            ids = [] if in_corpus is not None else [article_id]
         removal = Removal(article_id, ids)
         if uploaded is not None:
             aside = Path(s.data_dir) / "removed"
@@ -301,7 +304,6 @@ class Library:
             removal.moved_to = aside / f"{time.strftime('%Y%m%d-%H%M%S')}-{uploaded.name}"
             shutil.move(uploaded, removal.moved_to)
         else:  # the user's file (or one record of a dump) stays; ingests skip the id
-            exclusions = Exclusions.in_data_dir(s.data_dir)
             exclusions.add(article_id)
             removal.excluded_in = exclusions.path
         for doc_id in ids:
