@@ -110,7 +110,7 @@ def _bound(value: object, name: str, first: bool) -> dt.date | None:
 def _edge(year: int, month: int | None, day: int | None, first: bool) -> dt.date:
     """The date itself, or the first (last) day of the month or year given."""
     if day is not None:
-        return dt.date(year, month or 1, day)
+        return dt.date(year, 1 if month is None else month, day)
     if month is not None:
         return dt.date(year, month, 1 if first else calendar.monthrange(year, month)[1])
     return dt.date(year, 1, 1) if first else dt.date(year, 12, 31)

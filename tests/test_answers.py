@@ -298,3 +298,14 @@ def test_disagreeing_versions_are_shown_oldest_first_with_their_dates(tmp_path, 
     assert shown == sorted(dates)
     first, second = sorted(dates)
     assert answer.text.index(f"({first})") < answer.text.index(f"({second})")
+
+
+def test_rag_ask_and_ask_stream_take_a_date_range(same_model):
+    settings = rag.Settings()
+    question = "Is there a consensus among NATO members on inviting Ukraine?"
+    dated = rag.ask(question, settings=settings, since="2024-10-01", include_undated=False)
+    assert {p.chunk.doc_id for p in dated.passages} == {"000_d5031ddde8e4f165"}
+    *_, none = rag.ask_stream(question, settings=settings, until="2023", include_undated=False)
+    assert none.abstained and none.passages == []
+    with pytest.raises(ValueError, match="until"):
+        rag.ask(question, settings=settings, until="2024-00-10")

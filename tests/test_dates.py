@@ -79,6 +79,7 @@ def test_streaming_and_rag_ask_take_the_same_range(library):
     "since, until, error",
     [
         ("2024-13-01", None, ValueError),
+        (None, "2024-00-10", ValueError),
         ("yesterday", None, ValueError),
         (None, 20240101, TypeError),
         ("2024-10-01", "2024-09-01", ValueError),
