@@ -234,8 +234,8 @@ def date_fields() -> list[gr.Textbox]:
     ones stay in)."""
     hint = "YYYY-MM-DD (or YYYY-MM, YYYY); empty: no limit"
     return [
-        gr.Textbox(label="Articles dated from", placeholder=hint, render=False),
-        gr.Textbox(label="Articles dated until", placeholder=hint, render=False),
+        gr.Textbox("", label="Articles dated from", placeholder=hint, render=False),
+        gr.Textbox("", label="Articles dated until", placeholder=hint, render=False),
     ]
 
 
