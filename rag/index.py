@@ -204,12 +204,12 @@ class Index:
             keywords = self._synced_keywords(keywords)
         return keywords
 
-    def remove(self, doc_id: str) -> None:
-        """The article's chunks out of the store and the keyword index, in one write."""
+    def remove(self, *doc_ids: str) -> None:
+        """The articles' chunks out of the store and the keyword index, in one write."""
         with self.lock.writing():
             self._reload_if_saved_elsewhere()
-            self.store.delete_article(doc_id)
-            self.keywords = self._save(self.keywords.updated(remove=[doc_id]))
+            self.store.delete_articles(list(doc_ids))
+            self.keywords = self._save(self.keywords.updated(remove=doc_ids))
 
     def _reload_if_saved_elsewhere(self) -> None:
         """(Holding the lock) another writer's ingest is what this one now reads and starts

@@ -306,8 +306,8 @@ class Library:
         else:  # the user's file (or one record of a dump) stays; ingests skip the id
             exclusions.add(article_id)
             removal.excluded_in = exclusions.path
-        for doc_id in ids:
-            self.index.remove(doc_id)
+        if ids:
+            self.index.remove(*ids)
         return removal
 
     def status(self) -> Status:

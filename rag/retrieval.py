@@ -15,8 +15,8 @@ from rag.store import ChunkStore, StoredChunk
 
 Mode = Literal["hybrid", "dense", "bm25"]
 PREFERRED_EXTRA = 2
-# How far a question's time frame can lift a passage: up to this many places in a fused
-# ranking of reciprocal ranks (a preference for the newest report, not a filter).
+# How far a question's time frame can lift a passage: by at most the fused-score gap between
+# the first place and the one this many places below it (a preference, not a filter).
 TIME_PLACES = 5
 
 
@@ -143,7 +143,8 @@ def dated_preference(
     """Fused scores lifted by how well each passage's article fits the question's time frame:
     inside its window, and (for "the latest" / "the first") the newer / older among the
     candidates' dated articles. Undated articles and a lone dated one are not lifted by order
-    (there is nothing to compare); a passage can rise at most ``TIME_PLACES`` places."""
+    (there is nothing to compare); the most a passage gains is the gap between the first
+    fused place and the ``TIME_PLACES``-th below it."""
     lift = 1.0 / (rrf_k + 1) - 1.0 / (rrf_k + 1 + TIME_PLACES)
     days = {cid: stored[cid].day for cid in fused if cid in stored}
     dated = sorted({d for d in days.values() if d})

@@ -141,8 +141,13 @@ class ChunkStore:
         return frozenset(found)
 
     def delete_article(self, doc_id: str) -> None:
+        self.delete_articles([doc_id])
+
+    def delete_articles(self, doc_ids: list[str]) -> None:
+        """Every chunk of these articles (a whole dump's records at once)."""
         with self._lock.writing():
-            self._collection.delete(where={"doc_id": doc_id})
+            for start in range(0, len(doc_ids), 500):
+                self._collection.delete(where={"doc_id": {"$in": doc_ids[start : start + 500]}})
 
     def articles(self) -> dict[str, IndexedArticle]:
         """What the store holds, per article: read back from the store, the source of truth.
