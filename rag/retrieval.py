@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
@@ -141,20 +142,29 @@ def dated_preference(
     fused: dict[str, float], stored: dict[str, StoredChunk], when: TimeFrame, rrf_k: int
 ) -> dict[str, float]:
     """Fused scores lifted by how well each passage's article fits the question's time frame:
-    inside its window, and (for "the latest" / "the first") the newer / older among the
-    candidates' dated articles. Undated articles and a lone dated one are not lifted by order
-    (there is nothing to compare); the most a passage gains is the gap between the first
-    fused place and the ``TIME_PLACES``-th below it."""
+    inside its window, and (for "the latest" / "the first") how near its date is to the newest
+    / oldest of the candidates' dated articles, in days (a report a day older than the newest
+    is nearly as new; one a year older is not). Undated articles and a lone date are not
+    lifted by order (there is nothing to compare); the most a passage gains is the gap
+    between the first fused place and the ``TIME_PLACES``-th below it."""
     lift = 1.0 / (rrf_k + 1) - 1.0 / (rrf_k + 1 + TIME_PLACES)
-    days = {cid: stored[cid].day for cid in fused if cid in stored}
-    dated = sorted({d for d in days.values() if d})
+    days = {cid: ordinal(stored[cid].day) for cid in fused if cid in stored}
+    dated = [d for d in days.values() if d]
+    oldest, newest = (min(dated), max(dated)) if dated else (0, 0)
     fit: dict[str, float] = {}
     for cid, day in days.items():
         share = 0.0
-        if when.window is not None and day and when.window.admits(day):
+        if when.window is not None and day and when.window.admits(stored[cid].day):
             share += 1.0
-        if when.order is not None and day and len(dated) > 1:
-            position = dated.index(day) / (len(dated) - 1)  # 0 oldest .. 1 newest
+        if when.order is not None and day and newest > oldest:
+            position = (day - oldest) / (newest - oldest)  # 0 oldest .. 1 newest
             share += position if when.order == "newest" else 1.0 - position
         fit[cid] = share / (bool(when.window) + bool(when.order))
     return {cid: score + lift * fit.get(cid, 0.0) for cid, score in fused.items()}
+
+
+def ordinal(day: int) -> int:
+    """A YYYYMMDD day as a count of days (0 stays 0, undated), so dates can be subtracted."""
+    if not day:
+        return 0
+    return dt.date(day // 10000, day // 100 % 100, day % 100).toordinal()

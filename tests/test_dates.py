@@ -146,3 +146,20 @@ def test_chunks_stored_without_the_date_field_get_it_before_a_filter(library):
     days = {m["doc_id"]: m.get("day") for m in collection.get(include=["metadatas"])["metadatas"]}
     assert days["june"] == 20240610 and days["undated"] == 0
     reopened.close()
+
+
+def test_the_order_lift_follows_the_distance_in_days_not_the_rank():
+    from rag.chunking import Chunk
+    from rag.retrieval import dated_preference
+    from rag.store import StoredChunk
+
+    def stored(doc: str, date: str | None) -> StoredChunk:
+        return StoredChunk(Chunk(f"{doc}#0", doc, 0, "t", 0, 1), doc, date, None, "", 1)
+
+    chunks = {s.id: s for s in (stored("old", "2023-01-01"), stored("mid", "2024-06-01"),
+              stored("new", "2024-06-02"), stored("none", None))}  # fmt: skip
+    fused = dict.fromkeys(chunks, 0.0)
+    latest = dated_preference(fused, chunks, time_frame("the latest?"), 60)
+    first = dated_preference(fused, chunks, time_frame("the earliest?"), 60)
+    assert latest["new#0"] > latest["mid#0"] > 0.99 * latest["new#0"] and latest["old#0"] == 0
+    assert first["old#0"] > 100 * first["mid#0"] and first["none#0"] == 0 == latest["none#0"]
