@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eval.report import breakdown_table, side_by_side, table, write
+from eval.report import breakdown_table, side_by_side, table, tag_side_by_side, write
 from eval.run import MODES, OUT, SPLITS, corpus_with_distractors, evaluate
 from eval.squad import SQUAD, squad_corpus
 
@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             questions=SPLITS[split],
         )
     print(side_by_side(reports))
+    print("\n" + tag_side_by_side(reports, "time"))
     for split, report in reports.items():
         if args.all_modes and split == "dev":
             print(f"\n## {split}, every retrieval mode\n\n" + table(report))

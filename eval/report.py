@@ -105,6 +105,24 @@ def side_by_side(reports: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def tag_side_by_side(reports: dict[str, dict], tag: str) -> str:
+    """One tag's questions (e.g. "time") over the splits, our default system on each."""
+    from eval.scoring import breakdown
+
+    splits = list(reports)
+    lines = [f"| {tag} questions | " + " | ".join(splits) + " |", "|---" * (len(splits) + 1) + "|"]
+    rows = {}
+    for split, report in reports.items():
+        ours = next(iter(report["systems"]))
+        rows[split] = breakdown(report["systems"][ours]["rows"]).get(f"tag: {tag}")
+    for key, label in (("accuracy", "accuracy (answerable)"), ("abstention", "abstention")):
+        values = [cell(r[key]) if r and r[key]["of"] else "—" for r in rows.values()]
+        lines.append(f"| {label} | " + " | ".join(values) + " |")
+    missed = [", ".join(r["missed"]) if r else "—" for r in rows.values()]
+    lines.append("| missed | " + " | ".join(missed or ["—"]) + " |")
+    return "\n".join(lines)
+
+
 def breakdown_table(report: dict, system: str) -> str:
     """Where ``system`` falls short: accuracy and abstention per question type and tag."""
     from eval.scoring import breakdown

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from rag.answer.base import ABSTAIN_TEXT, Answer, Answerer
@@ -15,16 +16,24 @@ from rag.citations import Citation
 from rag.corpus import load_corpus
 from rag.embedding import Embedder, MiniLMEmbedder, minilm_dir
 from rag.ingest import IngestReport
-from rag.library import Library, Status, default_library
+from rag.library import Library, Removal, Status, default_library
 from rag.retrieval import Passage
 from rag.settings import Settings
 from rag.store import StoredChunk
 from rag.support import SourceIndex
-from rag.uploads import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, UploadReport
+from rag.uploads import (
+    LARGEST_UPLOAD_BYTES,
+    MAX_UPLOAD_BYTES,
+    UPLOAD_LIMITS,
+    UPLOAD_SUFFIXES,
+    UploadReport,
+)
 
 __all__ = [
     "ABSTAIN_TEXT",
+    "LARGEST_UPLOAD_BYTES",
     "MAX_UPLOAD_BYTES",
+    "UPLOAD_LIMITS",
     "UPLOAD_SUFFIXES",
     "Answer",
     "Answerer",
@@ -33,6 +42,7 @@ __all__ = [
     "Embedder",
     "IngestReport",
     "Library",
+    "Removal",
     "Settings",
     "Status",
     "UploadReport",
@@ -56,15 +66,28 @@ def ask(
     *,
     settings: Settings | None = None,
     top_k: int | None = None,
+    since: dt.date | str | None = None,
+    until: dt.date | str | None = None,
+    include_undated: bool = True,
 ) -> Answer:
     """Answer ``question`` from the articles, with [n] markers pointing at cited sentences.
 
     ``history`` is a list of OpenAI-style ``{"role", "content"}`` messages used to resolve
-    follow-ups. The index is built on first use when it is empty.
+    follow-ups; ``since``/``until`` (dates or ISO strings) restrict retrieval to articles of
+    that date range (undated ones kept unless ``include_undated=False``). The index is built
+    on first use when it is empty.
     """
     settings = settings or Settings()
     library = default_library(settings)
-    return library.ask(question, history, top_k=top_k, answerer=settings.answerer)
+    return library.ask(
+        question,
+        history,
+        top_k=top_k,
+        answerer=settings.answerer,
+        since=since,
+        until=until,
+        include_undated=include_undated,
+    )
 
 
 def ask_stream(
@@ -73,6 +96,9 @@ def ask_stream(
     *,
     settings: Settings | None = None,
     top_k: int | None = None,
+    since: dt.date | str | None = None,
+    until: dt.date | str | None = None,
+    include_undated: bool = True,
 ) -> Iterator[str | Answer]:
     """The streaming twin of :func:`ask`: yields text pieces as they come, then the ``Answer``.
 
@@ -81,4 +107,12 @@ def ask_stream(
     """
     settings = settings or Settings()
     library = default_library(settings)
-    yield from library.ask_stream(question, history, top_k=top_k, answerer=settings.answerer)
+    yield from library.ask_stream(
+        question,
+        history,
+        top_k=top_k,
+        answerer=settings.answerer,
+        since=since,
+        until=until,
+        include_undated=include_undated,
+    )

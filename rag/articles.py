@@ -23,6 +23,7 @@ class ArticleInfo:
     outlet: str | None
     chunks: int
     text: str | None = None
+    source: str = ""  # the file it was read from (a dump's records share one)
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "text" or v is not None}
@@ -35,7 +36,7 @@ def indexed_articles(store: ChunkStore) -> list[ArticleInfo]:
         entry = seen.setdefault(stored.chunk.doc_id, [stored, 0])
         entry[1] += 1
     infos = [
-        ArticleInfo(doc, s.title or doc, s.date, s.outlet, count)
+        ArticleInfo(doc, s.title or doc, s.date, s.outlet, count, source=s.source)
         for doc, (s, count) in seen.items()
     ]
     return sorted(infos, key=lambda a: (a.date is None, _negated(a.date), a.title.lower()))
@@ -50,7 +51,7 @@ def indexed_article(
         return None
     text = _text(store, corpus_dir, doc_id, first, data_dir)
     return ArticleInfo(
-        doc_id, first.title or doc_id, first.date, first.outlet, first.n_chunks, text
+        doc_id, first.title or doc_id, first.date, first.outlet, first.n_chunks, text, first.source
     )
 
 

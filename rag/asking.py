@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rag.answer.base import Answer, Answerer, word_pieces
+from rag.answer.question import question_time
 from rag.chunking import chunk_id, chunk_number, doc_id_of
 from rag.conversation import (
     MARKER,
@@ -17,6 +18,7 @@ from rag.conversation import (
     validate_history,
     wants_more,
 )
+from rag.dates import DateRange
 from rag.keyword import KeywordIndex
 from rag.retrieval import HybridRetriever, Passage
 from rag.terms import terms
@@ -41,6 +43,7 @@ class Asking:
     backend: Backend
     top_k: int
     max_question_chars: int
+    dates: DateRange | None = None  # the caller's since/until: retrieval reads only these
 
     def ask(self, question: object, history: object = None) -> Answer:
         question, messages, query, passages = self.prepared(question, history)
@@ -83,11 +86,14 @@ class Asking:
     def retrieve(self, query: str, question: str, messages: list[dict]) -> list[Passage]:
         """Passages for the standalone query; a follow-up keeps the last answer's articles, and
         "What else ...?" also reads on past the chunks the last answer quoted."""
+        when = question_time(question, query)
         if query == question:
-            return self.retriever.retrieve(query, self.top_k)
+            return self.retriever.retrieve(query, self.top_k, dates=self.dates, when=when)
         cited = cited_chunks(messages, self.keywords)
         also = next_chunks(cited) if wants_more(question) else frozenset()
-        return self.retriever.retrieve(query, self.top_k, prefer=articles_of(cited), also=also)
+        return self.retriever.retrieve(
+            query, self.top_k, prefer=articles_of(cited), also=also, dates=self.dates, when=when
+        )
 
 
 def answers_own_words(question: str, answer: Answer) -> bool:

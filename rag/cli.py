@@ -41,9 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer one question with numbered sources")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    add_date_options(p)
     p.set_defaults(run=cmd_ask)
 
     p = sub.add_parser("chat", help="a terminal conversation (follow-ups use the history)")
+    add_date_options(p)
     p.set_defaults(run=cmd_chat)
 
     p = sub.add_parser(
@@ -64,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_eval)
 
-    p = sub.add_parser("articles", help="the indexed articles: id, title, date, outlet, chunks")
+    p = sub.add_parser(
+        "articles", help="the indexed articles: id, title, date, outlet, source file, chunks"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_articles)
 
@@ -72,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.set_defaults(run=cmd_article)
 
-    p = sub.add_parser("remove", help="take an article out of the index and the corpus folder")
+    p = sub.add_parser(
+        "remove",
+        help="take an article out of the index (an upload's file set aside; a corpus file "
+        "left alone and recorded as excluded)",
+    )
     p.add_argument("id")
     p.set_defaults(run=cmd_remove)
 
@@ -80,6 +88,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_status)
     return parser
+
+
+def add_date_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", metavar="DATE", help="only articles dated on or after (YYYY-MM-DD)")
+    p.add_argument("--until", metavar="DATE", help="only articles dated on or before (YYYY-MM-DD)")
+    p.add_argument(
+        "--exclude-undated",
+        action="store_true",
+        help="with --since/--until, leave out articles that have no date (kept by default)",
+    )
+
+
+def date_options(args) -> dict:
+    return {
+        "since": args.since,
+        "until": args.until,
+        "include_undated": not args.exclude_undated,
+    }
 
 
 def _library(corpus_dir: Path | None = None):
@@ -107,7 +133,7 @@ def cmd_ingest(args) -> int:
 
 def cmd_ask(args) -> int:
     with _library() as library:
-        answer = library.ask(args.question)
+        answer = library.ask(args.question, **date_options(args))
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -132,9 +158,14 @@ def format_answer(answer) -> str:
 
 
 def cmd_chat(args) -> int:
+    from rag.dates import date_range
+
+    dates = date_range(**date_options(args))  # a bad date: the error now, not at each question
     library = _library()
     history: list[dict] = []
     print("Ask about the articles (empty line or Ctrl-D to quit).")
+    if not dates.unbounded:
+        print(f"Only articles dated {dates.describe()}.")
     while True:
         try:
             question = input("> ").strip()
@@ -144,7 +175,7 @@ def cmd_chat(args) -> int:
         if not question:
             return 0
         try:
-            answer = library.ask(question, history)
+            answer = library.ask(question, history, **date_options(args))
         except (ValueError, TypeError) as err:
             print(f"error: {err}")
             continue
@@ -205,8 +236,10 @@ def cmd_articles(args) -> int:
         print(json.dumps([a.to_dict() for a in articles], ensure_ascii=False))
         return 0
     for a in articles:
-        meta = " · ".join(x for x in (a.date, a.outlet) if x)
-        print(f"{a.doc_id}\t{a.title or '(no title)'}\t{meta or '—'}\t{a.chunks} chunks")
+        print(
+            f"{a.doc_id}\t{a.title or '(no title)'}\t{a.date or 'undated'}\t{a.outlet or '—'}"
+            f"\t{a.source or '—'}\t{a.chunks} chunks"
+        )
     return 0
 
 
@@ -222,9 +255,9 @@ def cmd_article(args) -> int:
 
 def cmd_remove(args) -> int:
     with _library() as library:
-        moved = library.remove(args.id)
+        removal = library.remove(args.id)
         status = library.status()
-    print(f"removed {args.id}" + (f" (its file kept in {moved})" if moved else ""))
+    print("\n".join(removal.lines()))
     print(f"index: {status.articles} articles, {status.chunks} chunks")
     return 0
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,8 +67,11 @@ class CorpusLoad:
         return doc_id in stems or (":" in doc_id and doc_id.partition(":")[0] in stems)
 
 
-def load_corpus(corpus_dir: Path, extracted: ExtractedStore | None = None) -> CorpusLoad:
-    """Every article under ``corpus_dir``; a bad file is skipped with a warning, never fatal.
+def load_corpus(
+    corpus_dir: Path, extracted: ExtractedStore | None = None, also: Sequence[Path] = ()
+) -> CorpusLoad:
+    """Every article under ``corpus_dir`` (and the folders in ``also``, e.g. the uploads kept
+    in the data dir, when they exist); a bad file is skipped with a warning, never fatal.
 
     A file with the same text as an earlier one (in path order) is skipped as a duplicate,
     so an answer never cites the same sentence twice under two names. With ``extracted``,
@@ -82,7 +86,10 @@ def load_corpus(corpus_dir: Path, extracted: ExtractedStore | None = None) -> Co
     result = CorpusLoad()
     claimed: dict[str, Path] = {}
     by_text: dict[str, tuple[str, str]] = {}  # text hash → (article id, where it is)
-    for path in article_paths(corpus_dir):
+    paths = article_paths(corpus_dir)
+    for folder in also:
+        paths += article_paths(Path(folder)) if Path(folder).is_dir() else []
+    for path in paths:
         if path.stem in claimed:
             result.skip(path, f"same article id as {claimed[path.stem]} (ids are file names)")
             result.unread.append(path)

@@ -45,6 +45,7 @@ class Index:
         self.store = store or ChunkStore(open_collection(settings))
         self.lock = WriteLock(Path(settings.data_dir) / "locks" / f"{self.keyword_dir.name}.lock")
         self._seen: tuple | None = None  # the manifest's identity when keywords were loaded
+        self._days_checked = False  # every stored chunk carries the ``day`` date filters read
         self.keywords = self._load_keywords()
 
     @property
@@ -145,8 +146,15 @@ class Index:
         )
         return self._save(index)
 
-    def ingest(self, corpus_dir: Path, progress: bool = False) -> IngestReport:
-        """Bring the index in step with ``corpus_dir``; only new or changed articles embed."""
+    def ingest(
+        self,
+        corpus_dir: Path,
+        progress: bool = False,
+        also: tuple[Path, ...] = (),
+        exclude: frozenset[str] = frozenset(),
+    ) -> IngestReport:
+        """Bring the index in step with ``corpus_dir`` and the folders in ``also``, less the
+        ``exclude``d ids; only new or changed articles embed."""
         with self.lock.writing():
             self._reload_if_saved_elsewhere()
             was_interrupted = self.ingest_marker.exists()
@@ -155,7 +163,14 @@ class Index:
             try:
                 extracted = ExtractedStore.in_data_dir(self.settings.data_dir)
                 report = ingest(
-                    corpus_dir, self.chunker, self.embedder, self.store, progress, extracted
+                    corpus_dir,
+                    self.chunker,
+                    self.embedder,
+                    self.store,
+                    progress,
+                    extracted,
+                    also,
+                    exclude,
                 )
             except Exception:  # e.g. the embedder failed half-way: keep what was written
                 self.keywords = self._synced_keywords(self.keywords)
@@ -163,7 +178,20 @@ class Index:
                 raise
             self.keywords = self._keywords_following(report, was_interrupted)
             self.ingest_marker.unlink(missing_ok=True)  # only now are vectors and keywords in step
+            self._days_checked = True  # the ingest gave older chunks their ``day``
         return report
+
+    def ensure_days(self) -> None:
+        """Once per process, before the first date-filtered question: chunks an older version
+        stored without ``day`` get it (from their date), so a filter never skips them."""
+        if self._days_checked:
+            return
+        with self.lock.writing():
+            older = [d for d, a in self.store.articles().items() if not a.dated]
+            if older:
+                log.warning("giving %d older articles the date field filters read", len(older))
+                self.store.backfill_days(older)
+            self._days_checked = True
 
     def _keywords_following(self, report: IngestReport, was_pending: bool) -> KeywordIndex:
         """The keyword index after an ingest: updated from its report and checked against the
@@ -176,12 +204,12 @@ class Index:
             keywords = self._synced_keywords(keywords)
         return keywords
 
-    def remove(self, doc_id: str) -> None:
-        """The article's chunks out of the store and the keyword index, in one write."""
+    def remove(self, *doc_ids: str) -> None:
+        """The articles' chunks out of the store and the keyword index, in one write."""
         with self.lock.writing():
             self._reload_if_saved_elsewhere()
-            self.store.delete_article(doc_id)
-            self.keywords = self._save(self.keywords.updated(remove=[doc_id]))
+            self.store.delete_articles(list(doc_ids))
+            self.keywords = self._save(self.keywords.updated(remove=doc_ids))
 
     def _reload_if_saved_elsewhere(self) -> None:
         """(Holding the lock) another writer's ingest is what this one now reads and starts

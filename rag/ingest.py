@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.chunking import Chunk, Chunker
 from rag.corpus import Article, load_corpus
 from rag.embedding import Embedder
+from rag.exclusions import excluded
 from rag.extracted import ExtractedStore
 from rag.formats import SUFFIXES
 from rag.store import ChunkStore
@@ -53,13 +55,18 @@ def ingest(
     store: ChunkStore,
     progress: bool = False,
     extracted: ExtractedStore | None = None,
+    also: Sequence[Path] = (),
+    exclude: frozenset[str] = frozenset(),
 ) -> IngestReport:
-    """Bring the store in step with the folder; an article is deleted then re-added whole.
+    """Bring the store in step with the folder (and those in ``also``); an article is deleted
+    then re-added whole. Articles whose id (or dump) is in ``exclude`` are left out.
 
     With ``extracted`` (the data dir's copy of the extracted texts), every indexed article's
     text is kept there, and files are extracted again only when their bytes changed.
     """
-    loaded = load_corpus(corpus_dir, extracted)
+    loaded = load_corpus(corpus_dir, extracted, also)
+    if exclude:
+        loaded.articles = [a for a in loaded.articles if not excluded(a.id, exclude)]
     report = IngestReport(
         skipped=[(str(p), why) for p, why in loaded.skipped],
         warnings=[(str(p), note) for p, note in loaded.warnings],
@@ -96,6 +103,10 @@ def ingest(
             if not extracted.has_text(article.content_hash):
                 extracted.save_text(article.content_hash, article.text)
     _embed_and_store(todo, chunker, embedder, store, report, progress)
+    rewritten = {a.id for a in todo}
+    older = [d for d, a in indexed.items() if not a.dated and d not in rewritten]
+    if older:  # stored before dates were filterable: their chunks get the field, not new vectors
+        store.backfill_days(sorted(set(older) - set(report.removed)))
     if extracted is not None:
         texts = {a.content_hash for a in loaded.articles} | {indexed[d].content_hash for d in kept}
         extracted.prune(texts, loaded.file_hashes)

@@ -111,9 +111,12 @@ class KeywordIndex:
         """BM25's idf; a term the corpus never uses weighs the most."""
         return bm25_idf(max(self._size, 1), self.doc_freq(term))
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Chunk ids with their BM25 score, best first; only chunks sharing a term."""
-        if not self._size or k <= 0:
+    def search(
+        self, query: str, k: int, docs: frozenset[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Chunk ids with their BM25 score, best first; only chunks sharing a term, and only
+        chunks of the articles in ``docs`` when it is given (a date filter's articles)."""
+        if not self._size or k <= 0 or (docs is not None and not docs):
             return []
         query_terms = terms(query)  # a repeated word counts again, as in bm25s
         idf = {t: self.idf(t) for t in set(query_terms)}
@@ -123,6 +126,8 @@ class KeywordIndex:
             if scores is None:
                 continue
             scores[dead] = 0.0
+            if docs is not None:
+                scores[~np.isin(seg.docs, list(docs))] = 0.0
             top = np.flatnonzero(scores > 0)
             if len(top) > k:  # the k best, and any chunk tied with the k-th
                 kth = np.partition(scores[top], len(top) - k)[len(top) - k]

@@ -3,6 +3,7 @@ answerers, and every entry point (CLI, web chat, HTTP API, eval, bench) goes thr
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 import threading
@@ -16,7 +17,10 @@ from rag.answer.base import Answer, Answerer
 from rag.articles import ArticleInfo, corpus_file, indexed_article, indexed_articles
 from rag.asking import Asking, Backend, Condense, validate_question
 from rag.conversation import standalone_query, validate_history
+from rag.corpus import article_paths
+from rag.dates import DateRange, date_range
 from rag.embedding import Embedder
+from rag.exclusions import Exclusions, excluded
 from rag.ingest import IngestReport
 from rag.pipeline import (
     build_backend,
@@ -27,7 +31,7 @@ from rag.pipeline import (
 )
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
-from rag.uploads import Progress, Upload, UploadReport, save_uploads
+from rag.uploads import Progress, Upload, UploadReport, save_uploads, uploads_dir
 
 if TYPE_CHECKING:
     from rag.llm import ChatClient
@@ -114,14 +118,20 @@ class Library:
         *,
         top_k: int | None = None,
         answerer: str | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        include_undated: bool = True,
     ) -> Answer:
         """Answer ``question`` from the articles, with [n] markers pointing at cited sentences.
 
         ``history`` is the conversation so far as OpenAI-style ``{"role", "content"}``
         messages (for follow-ups); ``answerer`` is "auto", "extractive" or "openai" (default:
-        the settings' choice, or the answerer passed in). An empty index is built first.
+        the settings' choice, or the answerer passed in). ``since``/``until`` (dates or ISO
+        strings, both included) restrict retrieval to articles of that date range; undated
+        articles stay in unless ``include_undated`` is False. An empty index is built first.
         """
-        return self._asking(question, history, top_k, answerer).ask(question, history)
+        dates = date_range(since, until, include_undated)
+        return self._asking(question, history, top_k, answerer, dates).ask(question, history)
 
     def ask_stream(
         self,
@@ -130,13 +140,17 @@ class Library:
         *,
         top_k: int | None = None,
         answerer: str | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        include_undated: bool = True,
     ) -> Iterator[str | Answer]:
         """The streaming twin of :meth:`ask`: text pieces as they come, then the ``Answer``.
 
         The pieces joined are a draft; the final ``Answer`` (always the last item) is the
         verified text with its citations, and is what a UI should show once it arrives.
         """
-        asking = self._asking(question, history, top_k, answerer)
+        dates = date_range(since, until, include_undated)
+        asking = self._asking(question, history, top_k, answerer, dates)
         yield from asking.ask_stream(question, history)
 
     def retrieve(self, query: str, top_k: int | None = None, mode: str | None = None) -> list:
@@ -153,7 +167,7 @@ class Library:
             self.embedder, self.index.store, keywords, s.retrieval, s.candidates, s.rrf_k
         )
 
-    def _asking(self, question, history, top_k, answerer) -> Asking:
+    def _asking(self, question, history, top_k, answerer, dates: DateRange) -> Asking:
         self._require_open()
         validate_question(question, self.settings.max_question_chars)
         validate_history(history)
@@ -171,7 +185,13 @@ class Library:
         s = self.settings
         backend = self.backend(answerer, keywords)
         retriever = self._retriever(keywords)
-        return Asking(keywords, retriever, backend, top_k or s.top_k, s.max_question_chars)
+        if dates.unbounded:
+            filtered = None
+        else:
+            self.index.ensure_days()
+            filtered = dates
+        k = top_k or s.top_k
+        return Asking(keywords, retriever, backend, k, s.max_question_chars, filtered)
 
     def backend(self, answerer: str | None = None, keywords=None) -> Backend:
         """The answerer (and its condensing) asked for, built once per keyword index."""
@@ -213,7 +233,10 @@ class Library:
         self._require_open()
         if rebuild:
             self.index.rebuild()
-        return self.index.ingest(Path(path or self.settings.corpus_dir), progress)
+        s = self.settings
+        exclude = Exclusions.in_data_dir(s.data_dir).ids()
+        also = (uploads_dir(s.data_dir),)
+        return self.index.ingest(Path(path or s.corpus_dir), progress, also, exclude)
 
     def articles(self) -> list[ArticleInfo]:
         """The indexed articles (id, title, date, outlet, chunks), newest first."""
@@ -236,33 +259,56 @@ class Library:
         return {d: a.text for d, a in found.items() if a is not None and a.text is not None}
 
     def add_files(self, uploads: list[Upload], progress: Progress | None = None) -> UploadReport:
-        """Each acceptable ``(file name, temp path or bytes)`` saved into the corpus folder,
-        then indexed; refused ones (name, type, size, content, an id in use) say why."""
+        """Each acceptable ``(file name, temp path or bytes)`` saved into the uploads folder
+        (``RAG_DATA_DIR/uploads/``), then indexed; refused ones (name, type, size, content,
+        an id in use) say why. The corpus folder is the user's: nothing is written there."""
         progress = progress or (lambda fraction, text: None)
-        report = save_uploads(Path(self.settings.corpus_dir), uploads, progress)
+        s = self.settings
+        corpus = Path(s.corpus_dir)
+        taken = {p.stem: p for p in article_paths(corpus)} if corpus.is_dir() else {}
+        report = save_uploads(uploads_dir(s.data_dir), uploads, progress, taken)
         if report.saved:
             progress(0.4, f"Indexing {len(report.saved)} article(s): embedding their chunks")
             report.ingest = self.ingest(progress=True)
         progress(1.0, "Done")
         return report
 
-    def remove(self, article_id: str) -> Path | None:
-        """The article out of the index, and its file out of the corpus folder (moved to
-        ``RAG_DATA_DIR/removed/``, not deleted) so the next ingest does not bring it back."""
+    def remove(self, article_id: str) -> Removal:
+        """The article out of the index so that no ingest brings it back, and nothing lost.
+
+        An uploaded file moves to ``RAG_DATA_DIR/removed/``; an article of the corpus folder
+        (the user's own, never written) or one record of a dump (``<file stem>:<record>``)
+        is recorded as excluded in ``RAG_DATA_DIR/excluded.txt`` and its file left as it is.
+        A dump's file stem removes all its records.
+        """
         self._require_open()
         check_article_id(article_id)
-        path = corpus_file(Path(self.settings.corpus_dir), article_id)
-        if path is None and article_id not in self.index.current().articles:
-            if not self.index.store.get([f"{article_id}#0"]):
+        s = self.settings
+        indexed = set(self.index.current().articles)
+        ids = sorted(d for d in indexed if d == article_id or d.startswith(f"{article_id}:"))
+        uploaded = corpus_file(uploads_dir(s.data_dir), article_id)
+        in_corpus = (
+            corpus_file(Path(s.corpus_dir), article_id) if Path(s.corpus_dir).is_dir() else None
+        )
+        exclusions = Exclusions.in_data_dir(s.data_dir)
+        if not ids and uploaded is None:
+            if in_corpus is not None and excluded(article_id, exclusions.ids()):
+                raise KeyError(f"{article_id!r} was removed already (see {exclusions.path})")
+            if in_corpus is None and not self.index.store.get([f"{article_id}#0"]):
                 raise KeyError(f"no article {article_id!r} in the index or the corpus folder")
-        moved = None
-        if path is not None:
-            aside = Path(self.settings.data_dir) / "removed"
+            ids = [] if in_corpus is not None else [article_id]
+        removal = Removal(article_id, ids)
+        if uploaded is not None:
+            aside = Path(s.data_dir) / "removed"
             aside.mkdir(parents=True, exist_ok=True)
-            moved = aside / f"{time.strftime('%Y%m%d-%H%M%S')}-{path.name}"
-            shutil.move(path, moved)
-        self.index.remove(article_id)
-        return moved
+            removal.moved_to = aside / f"{time.strftime('%Y%m%d-%H%M%S')}-{uploaded.name}"
+            shutil.move(uploaded, removal.moved_to)
+        else:  # the user's file (or one record of a dump) stays; ingests skip the id
+            exclusions.add(article_id)
+            removal.excluded_in = exclusions.path
+        if ids:
+            self.index.remove(*ids)
+        return removal
 
     def status(self) -> Status:
         articles = self.index.store.articles()
@@ -284,6 +330,37 @@ class Library:
     def _require_open(self) -> None:
         if self._closed:
             raise RuntimeError("this Library is closed: build a new one")
+
+
+@dataclass
+class Removal:
+    """What ``Library.remove`` did: the ids taken out of the index, and where the file went
+    (an upload, set aside) or where the exclusion is recorded (a corpus file, left alone)."""
+
+    article_id: str
+    removed: list[str]
+    moved_to: Path | None = None
+    excluded_in: Path | None = None
+
+    def lines(self) -> list[str]:
+        what = ", ".join(self.removed) if self.removed else "nothing indexed"
+        lines = [f"removed {self.article_id} from the index ({what})"]
+        if self.moved_to is not None:
+            lines.append(f"the uploaded file is kept in {self.moved_to}")
+        if self.excluded_in is not None:
+            lines.append(
+                f"its file is left untouched; recorded as excluded in {self.excluded_in}, so "
+                "ingests skip it (delete that line to bring it back)"
+            )
+        return lines
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.article_id,
+            "removed": self.removed,
+            "moved_to": str(self.moved_to) if self.moved_to else None,
+            "excluded_in": str(self.excluded_in) if self.excluded_in else None,
+        }
 
 
 def check_article_id(article_id: object) -> None:

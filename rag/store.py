@@ -9,6 +9,7 @@ from functools import cached_property
 
 from rag.chunking import Chunk
 from rag.corpus import Article
+from rag.dates import day_number
 from rag.locks import ReadWriteLock
 
 log = logging.getLogger("rag")
@@ -32,6 +33,11 @@ class StoredChunk:
     def id(self) -> str:
         return self.chunk.id
 
+    @property
+    def day(self) -> int:
+        """The article's date as YYYYMMDD, 0 when undated (what date filters compare)."""
+        return day_number(self.date)
+
 
 @dataclass(frozen=True)
 class IndexedArticle:
@@ -40,6 +46,7 @@ class IndexedArticle:
     n_chunks: int  # how many chunks the article was split into
     stored: int  # how many of them are in the store
     mixed: bool = False  # chunks of two versions, or numbers that are not 0..n-1
+    dated: bool = True  # its chunks carry the ``day`` field date filters read (written since)
 
     @property
     def complete(self) -> bool:
@@ -112,9 +119,35 @@ class ChunkStore:
         if nodes:
             self._vectors.add(nodes)
 
+    def backfill_days(self, doc_ids: list[str]) -> int:
+        """Give the chunks of articles stored before dates were filterable their ``day``
+        (from their ``date``), without re-embedding; returns how many chunks were updated."""
+        updated = 0
+        for start in range(0, len(doc_ids), 500):
+            where = {"doc_id": {"$in": doc_ids[start : start + 500]}}
+            with self._lock.writing():
+                batch = self._collection.get(where=where, include=["metadatas"])
+                if batch["ids"]:
+                    days = [{"day": day_number(m.get("date"))} for m in batch["metadatas"]]
+                    self._collection.update(ids=batch["ids"], metadatas=days)
+            updated += len(batch["ids"])
+        return updated
+
+    def doc_ids_where(self, where: dict) -> frozenset[str]:
+        """The articles whose chunks match ``where`` (read from their first chunks)."""
+        found: set[str] = set()
+        for batch in self._pages([], where={"$and": [{"n": 0}, where]}):
+            found.update(cid.rpartition("#")[0] for cid in batch["ids"])
+        return frozenset(found)
+
     def delete_article(self, doc_id: str) -> None:
+        self.delete_articles([doc_id])
+
+    def delete_articles(self, doc_ids: list[str]) -> None:
+        """Every chunk of these articles (a whole dump's records at once)."""
         with self._lock.writing():
-            self._collection.delete(where={"doc_id": doc_id})
+            for start in range(0, len(doc_ids), 500):
+                self._collection.delete(where={"doc_id": {"$in": doc_ids[start : start + 500]}})
 
     def articles(self) -> dict[str, IndexedArticle]:
         """What the store holds, per article: read back from the store, the source of truth.
@@ -207,13 +240,17 @@ class ChunkStore:
         batch = self._collection.get(ids=ids, include=["embeddings"])
         return {cid: list(map(float, v)) for cid, v in zip(batch["ids"], batch["embeddings"])}
 
-    def query(self, embedding: list[float], k: int) -> list[tuple[StoredChunk, float]]:
-        """Nearest chunks with their cosine similarity, best first (fewer if the store is small)."""
+    def query(
+        self, embedding: list[float], k: int, where: dict | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """Nearest chunks (among those matching ``where``) with their cosine similarity, best
+        first (fewer if the store is small)."""
         if k <= 0:
             return []
         result = self._collection.query(
             query_embeddings=[embedding],
             n_results=k,
+            where=where,
             include=["documents", "metadatas", "distances"],
         )
         # The collection's space is cosine: distance = 1 - cosine similarity.
@@ -245,6 +282,7 @@ def nodes_of(article: Article, chunks: list[Chunk], embeddings: list[list[float]
                 "start": chunk.start,
                 "title": article.title,
                 "date": article.date or "",
+                "day": day_number(article.date),
                 "outlet": article.outlet or "",
                 "author": article.author or "",
                 "url": article.url or "",
@@ -263,7 +301,8 @@ def indexed_article(doc_id: str, first: dict | None, numbers: list[int]) -> Inde
     content_hash = first["content_hash"] if first else ""
     n_chunks = int(first["n_chunks"]) if first else 0
     mixed = sorted(numbers) != list(range(len(numbers)))
-    return IndexedArticle(doc_id, content_hash, n_chunks, len(numbers), mixed)
+    dated = first is None or "day" in first
+    return IndexedArticle(doc_id, content_hash, n_chunks, len(numbers), mixed, dated)
 
 
 def stored_chunk(cid: str, text: str, meta: dict) -> StoredChunk:

@@ -1,4 +1,5 @@
-"""Uploaded article files into the corpus folder, with the checks every app applies."""
+"""Uploaded news files into the uploads folder of the data dir (``RAG_DATA_DIR/uploads/``),
+with the checks every app applies. The user's corpus folder and the seeds are never written."""
 
 from __future__ import annotations
 
@@ -8,16 +9,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.articles import TEXT_SUFFIXES
 from rag.corpus import article_paths, decode_text
+from rag.formats import TEXT_SUFFIXES, extract
 from rag.ingest import IngestReport
 
-MAX_UPLOAD_BYTES = 1_000_000
-UPLOAD_SUFFIXES = TEXT_SUFFIXES
+MB = 1_000_000
+# Per type: a news article as text, a saved web page, a PDF, a dump of many articles.
+UPLOAD_LIMITS = {".txt": 1 * MB, ".md": 1 * MB, ".html": 5 * MB, ".htm": 5 * MB}
+UPLOAD_LIMITS |= {".pdf": 20 * MB, ".jsonl": 50 * MB, ".json": 50 * MB, ".csv": 50 * MB}
+UPLOAD_SUFFIXES = tuple(UPLOAD_LIMITS)
+MAX_UPLOAD_BYTES = UPLOAD_LIMITS[".txt"]  # a text article's limit (the smallest)
+LARGEST_UPLOAD_BYTES = max(UPLOAD_LIMITS.values())
 _SAFE_NAME = re.compile(r"^\w[\w .()-]{0,99}$")
 
 Progress = Callable[[float, str], None]
 Upload = tuple[str, "Path | bytes"]  # (file name as sent, temp file or its bytes)
+
+
+def uploads_dir(data_dir: Path) -> Path:
+    """Where uploads are kept: a corpus folder of the app's own, read by every ingest."""
+    return Path(data_dir) / "uploads"
 
 
 @dataclass
@@ -36,12 +47,15 @@ class UploadReport:
         return lines
 
 
-def save_uploads(corpus: Path, uploads: list[Upload], progress: Progress) -> UploadReport:
-    """Each acceptable upload saved into ``corpus``; the others refused with the reason. A new
-    text under an existing article id is refused, so nothing stored is overwritten."""
+def save_uploads(
+    folder: Path, uploads: list[Upload], progress: Progress, taken: dict[str, Path]
+) -> UploadReport:
+    """Each acceptable upload saved into ``folder``; the others refused with the reason. A
+    new file under an article id already ``taken`` (by a file of the corpus folder or an
+    earlier upload) is refused, so nothing stored is overwritten."""
     report = UploadReport()
-    corpus.mkdir(parents=True, exist_ok=True)
-    existing = {p.stem: p for p in article_paths(corpus)}
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = dict(taken) | {p.stem: p for p in article_paths(folder)}
     for i, (name, source) in enumerate(uploads):
         progress(0.3 * i / max(1, len(uploads)), f"Checking {name}")
         try:
@@ -57,26 +71,32 @@ def save_uploads(corpus: Path, uploads: list[Upload], progress: Progress) -> Upl
                 why = f"an article with id {stem!r} exists already; rename the file"
                 report.refused.append((name, why))
             continue
-        save_atomically(corpus / name, data)
-        existing[stem] = corpus / name
+        save_atomically(folder / name, data)
+        existing[stem] = folder / name
         report.saved.append(name)
     return report
 
 
 def read_upload(name: str, source: Path | bytes) -> bytes:
-    """The upload's bytes, or ValueError saying why it is refused (name, type, size, content)."""
+    """The upload's bytes, or ValueError saying why it is refused (name, type, size, content:
+    a file that holds no article its reader can read)."""
     if name != Path(name).name or "\\" in name or ".." in name:
         raise ValueError("file names may not contain folders or '..'")
     if not _SAFE_NAME.match(name):
         raise ValueError("use only letters, digits, spaces and . _ - ( ) in file names")
-    if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
-        raise ValueError("only .txt and .md files are accepted")
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise ValueError(f"only {', '.join(UPLOAD_SUFFIXES)} files are accepted")
+    limit = UPLOAD_LIMITS[suffix]
     size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size
-    if size > MAX_UPLOAD_BYTES:
-        raise ValueError(f"{size:,} bytes is over the {MAX_UPLOAD_BYTES:,}-byte limit")
+    if size > limit:
+        raise ValueError(f"{size:,} bytes is over the {limit:,}-byte limit for {suffix} files")
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    if not decode_text(data).strip():  # decode_text refuses binary data with a reason
-        raise ValueError("empty file")
+    if suffix in TEXT_SUFFIXES:
+        if not decode_text(data).strip():  # decode_text refuses binary data with a reason
+            raise ValueError("empty file")
+    else:
+        extract(suffix, data)  # its reader says why it holds no article
     return data
 
 

@@ -280,3 +280,32 @@ def test_disagreeing_articles_show_both_versions_each_cited(qa, question, versio
 def test_agreeing_articles_are_not_called_different(qa):
     answer = qa.ask("Who is the US Ambassador to NATO?")
     assert "differ" not in answer.text
+
+
+@pytest.mark.parametrize("dates", [("2024-10-17", "2024-11-23"), ("2024-11-23", "2024-10-17")])
+def test_disagreeing_versions_are_shown_oldest_first_with_their_dates(tmp_path, qa, dates):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    for doc, date in zip((AMBASSADOR, BLOOMBERG), dates):
+        path = corpus / f"{doc}.txt"
+        path.write_text(f"date {date}\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    settings = rag.Settings(corpus_dir=corpus, data_dir=tmp_path / "data", answerer="extractive")
+    with rag.Library(settings, embedder=qa.embedder) as library:
+        library.ingest()
+        answer = library.ask("When did Biden meet Scholz, Macron and Starmer?")
+    assert answer.text.startswith("The articles differ:")
+    shown = [c.date for c in answer.citations]
+    assert shown == sorted(dates)
+    first, second = sorted(dates)
+    assert answer.text.index(f"({first})") < answer.text.index(f"({second})")
+
+
+def test_rag_ask_and_ask_stream_take_a_date_range(same_model):
+    settings = rag.Settings()
+    question = "Is there a consensus among NATO members on inviting Ukraine?"
+    dated = rag.ask(question, settings=settings, since="2024-10-01", include_undated=False)
+    assert {p.chunk.doc_id for p in dated.passages} == {"000_d5031ddde8e4f165"}
+    *_, none = rag.ask_stream(question, settings=settings, until="2023", include_undated=False)
+    assert none.abstained and none.passages == []
+    with pytest.raises(ValueError, match="until"):
+        rag.ask(question, settings=settings, until="2024-00-10")

@@ -133,3 +133,24 @@ def test_articles_article_and_remove_from_the_command_line(tmp_path, monkeypatch
     assert "4 articles" in capsys.readouterr().out
     assert main(["article", doc]) == 2
     assert f"no article '{doc}'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv", [["ask", "q?", "--since", "2024-13-01"], ["chat", "--until", "last week"]]
+)
+def test_a_bad_date_option_exits_2_and_says_which(env, capsys, argv):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and ("since" in err or "until" in err)
+
+
+def test_ask_since_until_restricts_the_sources(env: Path, corpus: Path, capsys):
+    indexed = rag.Library(rag.Settings(corpus_dir=corpus, data_dir=env), embedder=HashingEmbedder())
+    indexed.ingest()
+    indexed.close()
+    capsys.readouterr()
+    # Only 000 is dated (2024-10-18): a range that leaves it out, undated ones excluded too
+    argv = ["ask", "What did the White House say?", "--json", "--until", "2024-01-01"]
+    assert main(argv + ["--exclude-undated"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["abstained"] and answer["citations"] == []

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEED_IDS, SEEDS
 
 pytestmark = pytest.mark.slow
 
@@ -226,15 +226,19 @@ def test_upload_then_delete_an_article(server):
     assert citations_of(reply.choices[0].message)[0]["doc_id"] == "lighthouse"
 
     refused = http.post("/v1/articles", files={"file": ("x.pdf", b"%PDF", "application/pdf")})
-    assert refused.status_code == 400 and ".txt and .md" in refused.json()["error"]["message"]
+    assert refused.status_code == 400 and "PDF" in refused.json()["error"]["message"]
+    exe = http.post("/v1/articles", files={"file": ("x.exe", b"MZ", "application/octet-stream")})
+    assert exe.status_code == 400 and "files are accepted" in exe.json()["error"]["message"]
     clash = http.post("/v1/articles", files={"file": ("lighthouse.md", b"other", "text/plain")})
     assert clash.status_code == 400 and "rename the file" in clash.json()["error"]["message"]
 
     deleted = http.delete("/v1/articles/lighthouse")
     assert deleted.status_code == 200 and deleted.json()["deleted"] is True
     assert "lighthouse" not in {a["doc_id"] for a in http.get("/v1/articles").json()["data"]}
-    assert not (server.corpus / "lighthouse.md").exists()
+    assert not (server.corpus / "lighthouse.md").exists()  # uploads never went there
+    assert not (server.data / "uploads" / "lighthouse.md").exists()
     assert list((server.data / "removed").glob("*lighthouse.md"))  # kept aside, not lost
+    assert deleted.json()["moved_to"].endswith("lighthouse.md")
     reply = client.chat.completions.create(model="rag", messages=question)
     assert citations_of(reply.choices[0].message) == []
     gone = http.delete("/v1/articles/lighthouse")
@@ -245,3 +249,19 @@ def test_upload_then_delete_an_article(server):
 def test_the_web_chat_is_served_on_the_same_port(server):
     page = httpx.get(server.url + "/", timeout=30)
     assert page.status_code == 200 and "gradio" in page.text.lower()
+
+
+def test_since_and_until_body_fields_restrict_the_sources(server):
+    http = server.http()
+    ask = {"model": "rag", "messages": [{"role": "user", "content": "Is there a consensus on "
+           "inviting Ukraine to NATO?"}]}  # fmt: skip
+    # Of the seeds only 000 has a date (2024-10-18); dated articles only, from October on:
+    body = ask | {"since": "2024-10-01", "include_undated": False}
+    reply = http.post("/v1/chat/completions", json=body).json()
+    assert {c["doc_id"] for c in reply["choices"][0]["message"]["citations"]} == {SEED_IDS[0]}
+    before = http.post("/v1/chat/completions", json=body | {"since": None, "until": "2024-01"})
+    assert before.json()["choices"][0]["message"]["citations"] == []
+    bad = http.post("/v1/chat/completions", json=ask | {"since": "2024-02-30"})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "since"
+    streamed = http.post("/v1/chat/completions", json=ask | {"until": "soon", "stream": True})
+    assert streamed.status_code == 400 and "until" in streamed.json()["error"]["message"]

@@ -83,7 +83,11 @@ def test_question_is_stripped(pipeline):
 
 def test_public_ask_signature():
     params = inspect.signature(rag.ask).parameters
-    assert list(params) == ["question", "history", "settings", "top_k"]
+    assert list(params) == [
+        "question", "history", "settings", "top_k", "since", "until", "include_undated",
+    ]  # fmt: skip
+    for name in ("since", "until", "include_undated"):
+        assert params[name].kind is inspect.Parameter.KEYWORD_ONLY
     assert params["question"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
     assert params["question"].default is inspect.Parameter.empty
     assert params["history"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD

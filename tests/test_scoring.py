@@ -122,3 +122,22 @@ def test_the_known_answer_quoted_from_an_added_article_is_not_a_failure_to_absta
     summary = summarize(rows, [])
     assert summary["abstention_recall"] == {"n": 0, "of": 1, "rate": 0.0}  # q3 left out
     assert summary["answered_elsewhere"] == {"n": 1, "ids": ["q3"]}
+
+
+def test_the_time_questions_are_reported_per_split_side_by_side():
+    from eval.report import tag_side_by_side
+
+    timed = Item("q1", WHO.question, True, WHO.facts, ["a"], tags=["time"])
+    late = Item("t9", "Who is the EU ambassador now?", False, [], [], tags=["time"])
+    right = score_answer(timed, answer("Julianne Smith [1]", [citation("a", SMITH["quote"])]), {})
+    wrong = score_answer(late, answer("Kirby [1]", [citation("b", "Kirby")]), ARTICLES)
+    untagged = score_answer(NOPE, answer("", [], abstained=True), ARTICLES)
+    reports = {
+        "dev": {"systems": {"bm25": {"rows": [right, untagged]}}},
+        "test": {"systems": {"bm25": {"rows": [wrong]}}},
+    }
+    table = tag_side_by_side(reports, "time")
+    assert "| time questions | dev | test |" in table
+    assert "| accuracy (answerable) | 1.000 (1/1) | — |" in table
+    assert "| abstention | — | 0.000 (0/1) |" in table
+    assert "t9" in table

@@ -180,7 +180,10 @@ def test_article_text_is_the_file_while_it_matches_the_index(indexed: rag.Librar
         ("..x.txt", b"text", "folders"),
         (".hidden.txt", b"text", "letters"),
         ("x<script>.txt", b"text", "letters"),
-        ("x.pdf", b"text", ".txt and .md"),
+        ("x.exe", b"text", "files are accepted"),
+        ("x.pdf", b"text", "not a PDF"),
+        ("x.jsonl", b'{"no": "article"}\n', "no article in this dump"),
+        ("x.html", b"a" * (5_000_001), "limit for .html"),
         ("x.txt", b"a" * (MAX_UPLOAD_BYTES + 1), "limit"),
         ("x.txt", b"  \n", "empty"),
         ("x.txt", b"\x00\x01binary", "binary"),
@@ -404,9 +407,50 @@ def test_an_accepted_upload_is_saved_indexed_listed_and_reports_progress(tmp_pat
 
     assert report.saved == ["lighthouse.md"] and report.refused == []
     assert report.ingest is not None and "lighthouse" in report.ingest.added
-    assert (corpus / "lighthouse.md").read_bytes() == source.read_bytes()
-    assert not list(corpus.glob(".*"))  # no partial file left behind
+    uploads = tmp_path / "data" / "uploads"  # the app's own folder; the user's is not written
+    assert (uploads / "lighthouse.md").read_bytes() == source.read_bytes()
+    assert not (corpus / "lighthouse.md").exists()
+    assert not list(uploads.glob(".*"))  # no partial file left behind
     assert "lighthouse" in {a.doc_id for a in library.articles()}
     fractions = [f for f, _ in steps]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert any(text.startswith("Indexing 1 article") for _, text in steps)
+
+
+# --- dates and removal in the page ------------------------------------------------------------
+
+
+def test_chat_passes_the_settings_date_fields_to_ask():
+    from ui.app import make_chat
+
+    seen = []
+
+    def ask_stream(question, history=None, *, top_k=None, answerer=None, **dates):
+        seen.append(dates)
+        yield Answer(ABSTAIN_TEXT, [], True, "q")
+
+    chat = make_chat(Texts({}), ask_stream)
+    list(chat("q", [], "extractive", 3, " 2024-01-01 ", ""))
+    list(chat("q", [], "extractive", 3))  # an API caller that sends no dates
+    assert seen == [{"since": "2024-01-01"}, {}]
+
+
+def test_a_bad_date_in_settings_is_shown_as_a_message(indexed: rag.Library):
+    from ui.app import make_chat
+
+    chat = make_chat(indexed)
+    (shown,) = list(chat("Who is the US Ambassador to NATO?", [], "extractive", 3, "2024-02-30"))
+    assert 'class="rag-error"' in shown and "since" in shown
+
+
+def test_removing_from_the_articles_tab_says_what_was_done(indexed: rag.Library, corpus: Path):
+    from ui.app import remove_article
+
+    before = {p.name: p.read_bytes() for p in corpus.iterdir()}
+    notice, rows = remove_article(indexed, SEED_IDS[2])
+    assert "excluded" in notice and "untouched" in notice
+    assert SEED_IDS[2] not in {row[-1] for row in rows} and len(rows) == 4
+    assert {p.name: p.read_bytes() for p in corpus.iterdir()} == before
+    notice, rows = remove_article(indexed, SEED_IDS[2])
+    assert "Not removed" in notice and rows is None
+    assert "Click an article first" in remove_article(indexed, "")[0]

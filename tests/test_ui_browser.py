@@ -173,7 +173,9 @@ def test_browser_answer_cards_upload_and_screenshot(served, page, tmp_path):
     status = upload(page, [str(article)], expect="zembla_lighthouse.txt")
     assert "Added zembla_lighthouse.txt" in status
     assert "Zembla lighthouse reopens" in page.inner_text("#articles")
-    assert (served.settings.corpus_dir / "zembla_lighthouse.txt").read_text() == UPLOADED
+    uploads = Path(served.settings.data_dir) / "uploads"  # not the user's corpus folder
+    assert (uploads / "zembla_lighthouse.txt").read_text() == UPLOADED
+    assert not (served.settings.corpus_dir / "zembla_lighthouse.txt").exists()
 
     ask_in_page(page, "Who led the restoration of the Zembla lighthouse?", turn=2)
     assert "Marta Quist" in page.locator(".rag-answer").last.inner_text()
@@ -218,12 +220,29 @@ def test_uploads_outside_the_limits_are_refused_with_a_message(served, page):
 
     page.set_input_files(
         "#upload input[type=file]",
-        [{"name": "paper.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}],
+        [{"name": "paper.docx", "mimeType": "application/msword", "buffer": b"PK\x03\x04"}],
     )
     page.get_by_text("Invalid file type").wait_for(timeout=10_000)
 
     assert sorted(p.name for p in corpus.iterdir()) == before
     assert not (corpus.parent.parent / "x.txt").exists()
+
+
+def test_an_article_is_removed_from_the_articles_tab_after_a_confirmation(served, page):
+    corpus = Path(served.settings.corpus_dir)
+    page.goto(served.url)
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#articles").get_by_text("harbour_xss", exact=True).click()
+    page.wait_for_selector("#reader article")
+    page.get_by_role("button", name="Remove this article…").click()
+    page.get_by_text("Remove harbour_xss from the index?").wait_for(timeout=10_000)
+    assert "harbour_xss" in page.inner_text("#articles")  # nothing happens before the yes
+    page.get_by_role("button", name="Yes, remove it").click()
+    page.locator("#upload-status li", has_text="removed harbour_xss").wait_for(timeout=60_000)
+    assert "harbour_xss" not in page.inner_text("#articles")
+    assert (corpus / "harbour_xss.txt").exists()  # the user's file is left alone
+    excluded = Path(served.settings.data_dir) / "excluded.txt"
+    assert "harbour_xss" in excluded.read_text()
 
 
 def test_the_queue_serves_users_at_the_same_time(tmp_path):

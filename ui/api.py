@@ -58,13 +58,14 @@ def router(library, settings: rag.Settings, ready: threading.Event | None) -> AP
         body = await json_body(request)
         model, answerer = chosen_model(body.get("model"), available(library))
         question, history = conversation(body.get("messages"))
+        dates = date_fields(body)
         if ready is not None:
             await run_in_threadpool(ready.wait)
         if body.get("stream"):
-            pieces = library.ask_stream(question, history, answerer=answerer)
+            pieces = library.ask_stream(question, history, answerer=answerer, **dates)
             first = await run_in_threadpool(next_or_error, pieces)  # bad input: a 400, not a stream
             return StreamingResponse(sse(model, first, pieces), media_type="text/event-stream")
-        answer = await run_in_threadpool(asked, library, question, history, answerer)
+        answer = await run_in_threadpool(asked, library, question, history, answerer, dates)
         return completion(model, answer)
 
     @api.get("/articles")
@@ -86,8 +87,8 @@ def router(library, settings: rag.Settings, ready: threading.Event | None) -> AP
 
     @api.delete("/articles/{article_id}")
     def delete(article_id: str) -> dict:
-        found(lambda: library.remove(article_id))
-        return {"id": article_id, "object": "article", "deleted": True}
+        removal = found(lambda: library.remove(article_id))
+        return removal.to_dict() | {"object": "article", "deleted": True}
 
     return api
 
@@ -167,18 +168,35 @@ def text_of(content: object, i: int) -> str:
     raise APIError(400, f"messages[{i}].content must be text", param="messages")
 
 
-def asked(library, question: str, history: list[dict], answerer: str | None) -> rag.Answer:
+def date_fields(body: dict) -> dict:
+    """Our extra body fields: ``since``/``until`` (ISO dates) restrict retrieval to articles
+    of that range; ``include_undated`` (default true) keeps articles that have no date."""
+    undated = body.get("include_undated", True)
+    if not isinstance(undated, bool):
+        raise APIError(400, "'include_undated' must be true or false", param="include_undated")
+    return {"since": body.get("since"), "until": body.get("until"), "include_undated": undated}
+
+
+def asked(
+    library, question: str, history: list[dict], answerer: str | None, dates: dict
+) -> rag.Answer:
     try:
-        return library.ask(question, history, answerer=answerer)
+        return library.ask(question, history, answerer=answerer, **dates)
     except (ValueError, TypeError) as err:
-        raise APIError(400, str(err), param="messages") from err
+        raise APIError(400, str(err), param=param_of(err)) from err
 
 
 def next_or_error(pieces: Iterator) -> object:
     try:
         return next(pieces)
     except (ValueError, TypeError) as err:
-        raise APIError(400, str(err), param="messages") from err
+        raise APIError(400, str(err), param=param_of(err)) from err
+
+
+def param_of(err: Exception) -> str:
+    """The body field a refused request got wrong: a date's, else the messages."""
+    text = str(err)
+    return next((p for p in ("since", "until") if text.startswith(p)), "messages")
 
 
 def citations(answer: rag.Answer) -> list[dict]:
@@ -253,8 +271,8 @@ async def uploaded_files(request: Request) -> list[tuple[str, bytes]]:
         raise APIError(400, f"send the articles as multipart 'file' fields ({err})") from err
     files = [f for f in form.getlist("file") if hasattr(f, "read")]
     if not files:
-        raise APIError(400, "no 'file' field: POST the .txt or .md file as multipart form data")
-    return [(f.filename or "", await f.read(rag.MAX_UPLOAD_BYTES + 1)) for f in files]
+        raise APIError(400, "no 'file' field: POST the news file as multipart form data")
+    return [(f.filename or "", await f.read(rag.LARGEST_UPLOAD_BYTES + 1)) for f in files]
 
 
 def upload_body(report: rag.UploadReport) -> dict:

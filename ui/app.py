@@ -15,7 +15,7 @@ from pathlib import Path
 import gradio as gr
 
 import rag
-from rag import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, Settings
+from rag import LARGEST_UPLOAD_BYTES, UPLOAD_LIMITS, UPLOAD_SUFFIXES, Settings
 from ui import cards
 from ui.feedback import FeedbackLog
 from ui.library import LazyLibrary
@@ -36,7 +36,7 @@ ANSWERERS = [
 ]
 MAX_SOURCES = 10
 CONCURRENT_ANSWERS = 4  # chat requests served at once; the rest wait in Gradio's queue
-GRADIO_UPLOAD_CAP = 10 * MAX_UPLOAD_BYTES  # hard cap at the HTTP layer; ours gives the message
+GRADIO_UPLOAD_CAP = LARGEST_UPLOAD_BYTES + 1_000_000  # the HTTP layer's cap; ours say why
 
 AskStream = Callable[..., Iterator[str | rag.Answer]]
 
@@ -66,13 +66,27 @@ def chosen(answerer: str, top_k: object) -> tuple[str, int]:
     return answerer, k
 
 
+def chosen_dates(since: object = "", until: object = "") -> dict:
+    """The Settings panel's date fields as ``ask``'s keywords; none when both are empty (the
+    library checks the dates and says what is wrong)."""
+    dates = {k: str(v).strip() for k, v in (("since", since), ("until", until)) if v}
+    return {k: v for k, v in dates.items() if v}
+
+
 def make_chat(library, ask_stream: AskStream | None = None, ready: threading.Event | None = None):
     """The ChatInterface function: the draft as it streams, then the answer with its cards.
 
     ``ready`` (set once `rag serve` has synced the index) holds questions back meanwhile.
     """
 
-    def chat(message: str, history: list[dict], answerer: str, top_k: float) -> Iterator[str]:
+    def chat(
+        message: str,
+        history: list[dict],
+        answerer: str,
+        top_k: float,
+        since: str = "",
+        until: str = "",
+    ) -> Iterator[str]:
         key = len(history)  # unique per turn, so card anchors never clash
         draft = ""
         if ready is not None and not ready.is_set():
@@ -83,7 +97,8 @@ def make_chat(library, ask_stream: AskStream | None = None, ready: threading.Eve
             if name in ("openai", "local"):  # seconds to a first sentence
                 yield cards.draft_html("The language model is reading the sources…")
             stream = ask_stream or library.ask_stream
-            for item in stream(message, plain_history(history), top_k=k, answerer=name):
+            dates = chosen_dates(since, until)
+            for item in stream(message, plain_history(history), top_k=k, answerer=name, **dates):
                 if isinstance(item, rag.Answer):
                     texts = library.texts(c.doc_id for c in item.citations)
                     yield cards.answer_html(item, texts, key)
@@ -144,7 +159,7 @@ def build_app(
                 gr.ChatInterface(
                     make_chat(library, ask_stream, ready),
                     chatbot=chatbot,
-                    additional_inputs=[answerer, top_k],
+                    additional_inputs=[answerer, top_k, *date_fields()],
                     additional_inputs_accordion=gr.Accordion("Settings", open=False, render=False),
                     examples=[[q] for q in EXAMPLES],
                     concurrency_limit=CONCURRENT_ANSWERS,
@@ -156,8 +171,7 @@ def build_app(
                 with gr.Row():
                     with gr.Column(scale=1):
                         upload = gr.File(
-                            label=f"Add articles: .txt or .md, up to "
-                            f"{MAX_UPLOAD_BYTES // 1_000_000} MB each",
+                            label=f"Add articles: {upload_limits_text()}",
                             file_count="multiple",
                             file_types=list(UPLOAD_SUFFIXES),
                             type="filepath",
@@ -180,6 +194,7 @@ def build_app(
                             '<p class="rag-hint">Click an article to read it.</p>',
                             elem_id="reader",
                         )
+                        delete_controls(library, table, reader, status)
 
         def on_load() -> list[list]:
             return article_rows(library)
@@ -212,6 +227,76 @@ def build_app(
             on_upload, upload, [status, table, upload], preprocess=False, api_visibility="private"
         )
     return app
+
+
+def date_fields() -> list[gr.Textbox]:
+    """The chat Settings' date filter: only articles dated in the range are read (undated
+    ones stay in)."""
+    hint = "YYYY-MM-DD (or YYYY-MM, YYYY); empty: no limit"
+    return [
+        gr.Textbox("", label="Articles dated from", placeholder=hint, render=False),
+        gr.Textbox("", label="Articles dated until", placeholder=hint, render=False),
+    ]
+
+
+def upload_limits_text() -> str:
+    """'.txt, .md up to 1 MB; .html, .htm up to 5 MB; ...', from the library's limits."""
+    by_limit: dict[int, list[str]] = {}
+    for suffix, limit in UPLOAD_LIMITS.items():
+        by_limit.setdefault(limit, []).append(suffix)
+    return "; ".join(f"{', '.join(s)} up to {n // 1_000_000} MB" for n, s in by_limit.items())
+
+
+def remove_article(library, doc_id: str) -> tuple[str, list[list] | None]:
+    """The Articles tab's confirmed delete: a notice saying what was done, and the new rows
+    (None when nothing changed)."""
+    if not doc_id:
+        return cards.notice_html(["Click an article first."], "error"), None
+    try:
+        removal = library.remove(doc_id)
+    except (KeyError, ValueError) as err:
+        message = err.args[0] if err.args else str(err)
+        return cards.notice_html([f"Not removed: {message}"], "error"), None
+    return cards.notice_html(removal.lines()), article_rows(library)
+
+
+def delete_controls(library, table: gr.Dataframe, reader: gr.HTML, status: gr.HTML) -> None:
+    """A delete button under the reader for the article clicked, asking for confirmation."""
+    selected = gr.State("")
+    delete = gr.Button("Remove this article…", variant="stop", interactive=False, size="sm")
+    with gr.Row(visible=False) as confirm:
+        question = gr.HTML()
+        yes = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="confirm-remove")
+        no = gr.Button("Cancel", size="sm")
+
+    def on_pick(evt: gr.SelectData):
+        doc_id = str((evt.row_value or [""])[-1])
+        return doc_id, gr.update(interactive=bool(doc_id)), gr.update(visible=False)
+
+    def on_delete(doc_id: str):
+        text = f"Remove {doc_id} from the index? An uploaded file is set aside in the data "
+        text += "folder; a file of your corpus folder is left as it is and skipped from now on."
+        return cards.notice_html([text], "error"), gr.update(visible=True)
+
+    def on_confirm(doc_id: str):
+        notice, rows = remove_article(library, doc_id)
+        return (
+            notice,
+            rows if rows is not None else gr.skip(),
+            '<p class="rag-hint">Click an article to read it.</p>'
+            if rows is not None
+            else gr.skip(),
+            "",
+            gr.update(interactive=False),
+            gr.update(visible=False),
+        )
+
+    private = {"api_visibility": "private"}
+    table.select(on_pick, None, [selected, delete, confirm], **private)
+    delete.click(on_delete, selected, [question, confirm], **private)
+    outputs = [status, table, reader, selected, delete, confirm]
+    yes.click(on_confirm, selected, outputs, **private)
+    no.click(lambda: gr.update(visible=False), None, confirm, **private)
 
 
 def uploaded(files: list[dict] | dict | None) -> list[tuple[str, Path]]:

@@ -95,7 +95,8 @@ class ExtractiveAnswerer:
             return abstention(query, passages)
         other = disagreeing(ranked)
         if other is not None:
-            text, citations = number_citations([support(c) for c in (ranked[0], other)])
+            versions = [dated(support(c)) for c in oldest_first([ranked[0], other])]
+            text, citations = number_citations(versions)
             return Answer(f"{DIFFER_TEXT} {text}", citations, False, query, list(passages))
         chosen = with_context(select_sentences(ranked, q, self.max_sentences), ranked)
         text, citations = number_citations([support(c) for c in chosen])
@@ -164,3 +165,13 @@ def support(c: Candidate) -> Support:
         end=c.end,
         score=c.score,
     )
+
+
+def oldest_first(versions: list[Candidate]) -> list[Candidate]:
+    """Differing versions by their article's date, oldest first; undated ones last."""
+    return sorted(versions, key=lambda c: (c.passage.stored.date is None, c.passage.stored.date))
+
+
+def dated(s: Support) -> Support:
+    """The sentence led by its article's date, so the versions read as a timeline."""
+    return replace(s, sentence=f"({s.date or 'undated'}) {s.sentence}")

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from rag.dates import TimeFrame, time_frame
 from rag.terms import terms
 
 # What the question asks for, read off its opening words: the first pattern that matches
@@ -82,6 +83,7 @@ class Question:
     carried: frozenset[str] = frozenset()  # terms a follow-up carries from earlier turns
     wants_more: bool = False  # "What else ...?": something not yet said
     said: tuple[str, ...] = field(default=(), repr=False)  # answers already given, as text
+    time: TimeFrame = TimeFrame()  # "the latest", "before June 2024": retrieval prefers by date
 
 
 def parse_question(
@@ -98,8 +100,22 @@ def parse_question(
     carried = frozenset(terms(query or "")) - own - _kind_terms(text)
     names = base.names + tuple(n for n in _names(referent) if n not in base.names)
     return Question(
-        text, base.kind, own, names, base.figures, base.unit, carried, base.wants_more, said
+        text,
+        base.kind,
+        own,
+        names,
+        base.figures,
+        base.unit,
+        carried,
+        base.wants_more,
+        said,
+        base.time,
     )
+
+
+def question_time(text: str, query: str | None = None) -> TimeFrame:
+    """The time frame the question states (a follow-up's, its standalone query's)."""
+    return _parsed(text).time or (_parsed(query).time if query else TimeFrame())
 
 
 @lru_cache(maxsize=512)
@@ -114,6 +130,7 @@ def _parsed(text: str) -> Question:
         figures=frozenset(_FIGURE.findall(text)),
         unit=unit.group(1).lower() if unit and kind == "number" else None,
         wants_more=bool(_MORE.search(text)),
+        time=time_frame(text),
     )
 
 
