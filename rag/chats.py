@@ -155,6 +155,11 @@ class ChatStore:
             finally:
                 db.close()
 
+    def keep(self, owner: str | None, chat_id: str, count: int) -> None:
+        """Drop the chat's messages after the first ``count`` (an undone or retried turn)."""
+        self.get(owner, chat_id)
+        self._run("DELETE FROM messages WHERE chat_id = ? AND seq >= ?", (chat_id, max(count, 0)))
+
     def rename(self, owner: str | None, chat_id: str, title: str) -> None:
         self.get(owner, chat_id)
         if not title.strip():
