@@ -277,7 +277,7 @@ def articles_panel(app: gr.Blocks, library, articles_tab) -> None:
                 type="array",
                 interactive=False,
                 wrap=True,
-                column_widths=["46%", "14%", "14%", "9%", "17%"],
+                column_widths=["300px", "110px", "130px", "80px", "210px"],  # scrolls when narrow
                 label="Indexed articles (click one to read it)",
                 elem_id="articles",
             )

@@ -9,8 +9,27 @@
         el.removeAttribute("aria-label");
       }
     });
-  new MutationObserver(nameByText).observe(document.body, { childList: true, subtree: true });
-  nameByText();
+  // On a phone the open sidebar covers the chat: start closed, and close after a pick.
+  const narrow = () => window.innerWidth < 768;
+  const closeSidebar = () => {
+    const open = document.querySelector("#chats-sidebar.open .toggle-button");
+    if (open && narrow()) open.click();
+  };
+  let sidebarSeen = false;
+  const onChange = () => {
+    nameByText();
+    if (!sidebarSeen && document.querySelector("#chats-sidebar")) {
+      sidebarSeen = true;
+      closeSidebar();
+    }
+  };
+  new MutationObserver(onChange).observe(document.body, { childList: true, subtree: true });
+  onChange();
+  document.addEventListener("click", (event) => {
+    if (event.target.closest && event.target.closest("#new-chat, #chat-list label, #delete-chat")) {
+      setTimeout(closeSidebar, 300);
+    }
+  });
   const clipboard = navigator.clipboard;
   if (!clipboard || clipboard.ragPlain) return;
   const write = clipboard.writeText.bind(clipboard);
