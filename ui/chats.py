@@ -157,6 +157,7 @@ def wire_sidebar(parts: dict, store: rag.ChatStore, chatbot, chatbot_state, app)
             gr.update(choices=chat_choices(store, state["owner"]), value=state.get("chat")),
             messages,
             messages,
+            exported(state),
         )
 
     def on_load(remembered: dict | None, request: gr.Request):
@@ -174,26 +175,26 @@ def wire_sidebar(parts: dict, store: rag.ChatStore, chatbot, chatbot_state, app)
     def remember(remembered: dict | None, state: dict):
         return {**(remembered or {}), "chat": state.get("chat")}
 
-    def open_chat(chat_id: str | None, state: dict):
+    def open_chat(chat_id: str | None, remembered: dict | None, state: dict):
         state = {**state, "chat": chat_id}
-        return state, *shown(state)
+        return remember(remembered, state), state, *shown(state)
 
-    def new_chat(state: dict):
+    def new_chat(remembered: dict | None, state: dict):
         state = {**state, "chat": None}
-        return state, *shown(state)
+        return remember(remembered, state), state, *shown(state)
 
     def rename(title: str, state: dict):
         if state.get("chat") and title.strip():
             store.rename(state["owner"], state["chat"], title)
         return gr.update(choices=chat_choices(store, state["owner"]), value=state.get("chat")), ""
 
-    def delete(state: dict):
+    def delete(remembered: dict | None, state: dict):
         if state.get("chat"):
             try:
                 store.delete(state["owner"], state["chat"])
             except KeyError:
                 pass
-        return new_chat(state)
+        return new_chat(remembered, state)
 
     def on_undo(state: dict, data: gr.UndoData):
         index = data.index if isinstance(data.index, int) else data.index[0]
@@ -207,13 +208,16 @@ def wire_sidebar(parts: dict, store: rag.ChatStore, chatbot, chatbot_state, app)
         path = export_file(store, state)
         return gr.update(value=path, interactive=path is not None)
 
-    outputs = [listing, chatbot, chatbot_state]
+    outputs = [listing, chatbot, chatbot_state, parts["export"]]
     app.load(
         on_load, [browser], [browser, session, *outputs], api_visibility="private"
     )  # fmt: skip
-    listing.input(open_chat, [listing, session], [session, *outputs], **private)
-    parts["new"].click(new_chat, [session], [session, *outputs], **private)
-    parts["delete"].click(delete, [session], [session, *outputs], **private)
+    # Each handler also writes the browser's memory itself (a State's change event does not
+    # follow a queue-less handler's output).
+    switched = [browser, session, *outputs]
+    listing.input(open_chat, [listing, browser, session], switched, **private)
+    parts["new"].click(new_chat, [browser, session], switched, **private)
+    parts["delete"].click(delete, [browser, session], switched, **private)
     parts["rename"].click(rename, [parts["title"], session], [listing, parts["title"]], **private)
     session.change(remember, [browser, session], [browser], **private)
     session.change(exported, [session], [parts["export"]], **private)
