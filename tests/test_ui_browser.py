@@ -514,16 +514,29 @@ def test_nothing_covers_the_answer_and_no_control_lacks_a_function(served, page)
     page.goto(served.url)
     ask(page, PLACE, turn=0)
     assert page.locator("#chat .top-panel button:visible").count() == 0  # share, clear: gone
-    box = page.locator("#chat .rag-answer").first.bounding_box()
-    for selector in ("#chat button:visible", "#chats-sidebar .toggle-button"):
-        for button in page.locator(selector).all():
-            other = button.bounding_box()
-            if other is None:
-                continue
-            apart = (other["y"] >= box["y"] + box["height"] or other["y"] + other["height"]
-                     <= box["y"] or other["x"] >= box["x"] + box["width"]
-                     or other["x"] + other["width"] <= box["x"])  # fmt: skip
-            assert apart, f"{button.get_attribute('aria-label')} covers the answer"
+    ask(page, FOLLOW_UP, turn=2)
+    page.locator("#chat .user-row").first.scroll_into_view_if_needed()  # scrolled up a turn
+    page.wait_for_selector("#chat .scroll-down-button-container", state="attached")  # Gradio's
+    answers = page.locator("#chat .rag-answer, #chat .rag-card").all()
+    floating = page.locator(
+        "#chat button:visible, #chats-sidebar .toggle-button, #chat .scroll-down-button-container"
+    ).all()
+    for answer in answers:
+        assert_apart(answer.bounding_box(), floating)
+
+
+def assert_apart(box, controls) -> None:
+    """No control's box overlaps ``box`` (an answer or a card as laid out now)."""
+    if box is None:
+        return
+    for control in controls:
+        other = control.bounding_box() if control.is_visible() else None
+        if other is None:
+            continue
+        apart = (other["y"] >= box["y"] + box["height"] or other["y"] + other["height"]
+                 <= box["y"] or other["x"] >= box["x"] + box["width"]
+                 or other["x"] + other["width"] <= box["x"])  # fmt: skip
+        assert apart, f"{control.get_attribute('aria-label')} covers the answer"
 
 
 def test_screenshots_at_1280_and_390(served, browser, tmp_path):
