@@ -385,12 +385,17 @@ def test_reload_keeps_the_chat_listed_new_chat_starts_empty_delete_removes_it(se
         page.wait_for_selector("#src-2-1", timeout=30_000)
         assert chat_rows(page) == 4
         page.locator("#chat-edit").get_by_text("Rename or delete this chat").click()
+        page.locator("#chat-title textarea, #chat-title input").first.fill("Vilnius summit")
+        page.get_by_role("button", name="Rename", exact=True).click()
+        renamed = page.locator("#chat-list label", has_text="Vilnius summit")
+        renamed.wait_for(timeout=30_000)
+        assert listed.count() == 0
         page.get_by_role("button", name="Delete this chat", exact=True).click()
-        listed.wait_for(state="detached", timeout=30_000)
+        renamed.wait_for(state="detached", timeout=30_000)
         page.wait_for_function("document.querySelectorAll('#chat .message-row').length === 0")
         page.reload()
         page.locator("#chat-list label", has_text=UNANSWERABLE).wait_for(timeout=30_000)
-        assert listed.count() == 0 and chat_rows(page) == 0
+        assert renamed.count() == 0 and chat_rows(page) == 0
     finally:
         context.close()
 
