@@ -7,6 +7,7 @@ path to keep the answer screenshot (``make screenshot`` writes docs/screenshot.p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -501,27 +502,55 @@ def test_at_390_px_the_article_list_and_retrieval_details_stay_readable(served, 
         context.close()
 
 
-def test_the_article_list_keeps_the_clicked_row_and_reader_across_a_refresh(served, page):
+def test_the_article_list_keeps_the_clicked_row_when_it_refreshes(served, page, tmp_path):
     page.goto(served.url)
     page.get_by_role("tab", name="Articles").click()
     page.locator("#articles").get_by_text("Bloomberg").filter(visible=True).click()
     page.wait_for_selector("#reader article")
-    row = page.locator("#articles .cell-selected").get_attribute("data-row")
-    page.get_by_role("tab", name="Chat").click()
-    page.get_by_role("tab", name="Articles").click()  # refreshes the list
-    page.locator("#articles").get_by_text("Bloomberg").filter(visible=True).wait_for()
-    selected = page.locator("#articles .cell-selected")
-    assert selected.count() == 0 or selected.get_attribute("data-row") == row  # never another
+    page.wait_for_selector("#articles .cell-selected")
+    row, text = selected_row(page)
+    assert "Bloomberg" in text
+
+    first = tmp_path / "aardvark_notes.txt"  # its title sorts above every other one
+    first.write_text("0 Aardvark notes\n\nThe aardvark digs its burrow at night.\n", "utf-8")
+    upload(page, [str(first)], expect="aardvark_notes.txt")
+    page.locator("#articles").get_by_text("0 Aardvark notes").filter(visible=True).wait_for()
+    page.wait_for_function(
+        "() => { const c = document.querySelector('#articles .cell-selected');"
+        f" return c && c.dataset.row !== '{row}'; }}"
+    )  # the row moved down one; the selection went with it
+    assert "Bloomberg" in selected_row(page)[1]
     assert "Bloomberg" in page.inner_text("#reader")
+    page.get_by_role("tab", name="Chat").click()
+    page.get_by_role("tab", name="Articles").click()  # shown again: still that row
+    page.wait_for_selector("#articles .cell-selected")
+    assert "Bloomberg" in selected_row(page)[1]
+
+
+def selected_row(page) -> tuple[str, str]:
+    """(row number, row text) of the article list's selected cell."""
+    return tuple(
+        page.evaluate(
+            "() => { const c = document.querySelector('#articles .cell-selected');"
+            " return [c.dataset.row, c.closest('[role=row]').innerText]; }"
+        )
+    )
 
 
 def test_nothing_covers_the_answer_and_no_control_lacks_a_function(served, page):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto(served.url)
     ask(page, PLACE, turn=0)
     assert page.locator("#chat .top-panel button:visible").count() == 0  # share, clear: gone
     ask(page, FOLLOW_UP, turn=2)
     page.locator("#chat .user-row").first.scroll_into_view_if_needed()  # scrolled up a turn
-    page.wait_for_selector("#chat .scroll-down-button-container", state="attached")  # Gradio's
+    page.mouse.move(700, 400)
+    page.mouse.wheel(0, -400)  # as a reader scrolls back
+    with contextlib.suppress(PlaywrightTimeout):  # Gradio adds its arrow once it sees the scroll
+        page.wait_for_selector(
+            "#chat .scroll-down-button-container", state="attached", timeout=5000
+        )
     answers = page.locator("#chat .rag-answer, #chat .rag-card").all()
     floating = page.locator(
         "#chat button:visible, #chats-sidebar .toggle-button, #chat .scroll-down-button-container"
