@@ -121,14 +121,29 @@ def cmd_ask(args) -> int:
 
 
 def format_answer(answer) -> str:
-    """The answer with its footnoted sources (as copied from the web chat), then any notice."""
+    lines = [answer.text]
+    if answer.notice:
+        lines.append(f"({answer.notice})")
+    for sentence in answer.unsupported:
+        lines.append(f"(not backed by any retrieved article: {sentence})")
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.date, c.outlet) if x)
+        lines.append(f"[{c.number}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.doc_id}")
+        lines.append(f'    "{c.quote}"')
+    return "\n".join(lines)
+
+
+def transcript_answer(answer) -> str:
+    """`rag chat`'s turn: the plain-text form the web chat copies, then any notice."""
     from rag import answer_text
 
     lines = [answer_text(answer.to_message())]
     if answer.notice:
         lines.append(f"({answer.notice})")
-    for sentence in answer.unsupported:
-        lines.append(f"(not backed by any retrieved article: {sentence})")
+    lines += [f"(not backed by any retrieved article: {s})" for s in answer.unsupported]
     return "\n".join(lines)
 
 
@@ -174,7 +189,7 @@ def run_chat(library, store, chat_id: str | None, read, write) -> int:
             write(f"error: {err}")
             continue
         message = answer.to_message()
-        write(format_answer(answer) + "\n")
+        write(transcript_answer(answer) + "\n")
         turn = [{"role": "user", "content": question}, message]
         if chat_id is None:
             chat_id = store.create(TERMINAL, question)
