@@ -9,7 +9,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint chromium screenshot fit eval bench clean local eval-local
+.PHONY: install run test lint chromium axe screenshot fit eval bench clean local eval-local
 
 install: $(STAMP)
 
@@ -52,7 +52,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint chromium
+test: lint chromium axe
 	$(BIN)/pytest -q
 	$(BIN)/python -m eval.gate
 
@@ -60,8 +60,18 @@ test: lint chromium
 chromium:
 	test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
-screenshot: install chromium
-	UI_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/pytest -q tests/test_ui_browser.py -k screenshot
+# axe-core (the accessibility checker the browser tests inject) from npm, into .cache/axe.
+AXE_VERSION := 4.14.1
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE):
+	command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; }
+	mkdir -p .cache/axe
+	npm install --prefix .cache/axe --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
+
+# docs/chat-1280.png and docs/chat-390.png (a conversation with a follow-up, wide and narrow).
+screenshot: install chromium axe
+	UI_SCREENSHOTS=$(CURDIR)/docs $(BIN)/pytest -q tests/test_ui_browser.py -k screenshots_at
 
 # The answerer's weights (rag/answer/weights.json), fitted on the dev split and the SQuAD
 # dev benchmark only; the test split is never given to it.

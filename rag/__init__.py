@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from rag.answer.base import ABSTAIN_TEXT, Answer, Answerer
 from rag.articles import ArticleInfo
+from rag.chats import ChatInfo, ChatStore
 from rag.chunking import Chunker, minilm_token_counter
 from rag.citations import Citation
 from rag.corpus import load_corpus
@@ -21,6 +22,7 @@ from rag.retrieval import Passage
 from rag.settings import Settings
 from rag.store import StoredChunk
 from rag.support import SourceIndex
+from rag.transcript import answer_text, conversation_markdown
 from rag.uploads import (
     LARGEST_UPLOAD_BYTES,
     MAX_UPLOAD_BYTES,
@@ -38,6 +40,8 @@ __all__ = [
     "Answer",
     "Answerer",
     "ArticleInfo",
+    "ChatInfo",
+    "ChatStore",
     "Citation",
     "Embedder",
     "IngestReport",
@@ -46,8 +50,10 @@ __all__ = [
     "Settings",
     "Status",
     "UploadReport",
+    "answer_text",
     "ask",
     "ask_stream",
+    "conversation_markdown",
     # building blocks the eval's calibration scripts and the bench measure one at a time
     "Chunker",
     "MiniLMEmbedder",

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 
@@ -44,7 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_date_options(p)
     p.set_defaults(run=cmd_ask)
 
-    p = sub.add_parser("chat", help="a terminal conversation (follow-ups use the history)")
+    p = sub.add_parser(
+        "chat", help="a terminal conversation (follow-ups use the history), saved in RAG_DATA_DIR"
+    )
+    p.add_argument("--resume", metavar="ID", help="go on with a saved chat (see --list)")
+    p.add_argument("--list", action="store_true", help="list the saved chats, newest first")
     add_date_options(p)
     p.set_defaults(run=cmd_chat)
 
@@ -157,33 +162,71 @@ def format_answer(answer) -> str:
     return "\n".join(lines)
 
 
+def transcript_answer(answer) -> str:
+    """`rag chat`'s turn: the plain-text form the web chat copies, then any notice."""
+    from rag import answer_text
+
+    lines = [answer_text(answer.to_message())]
+    if answer.notice:
+        lines.append(f"({answer.notice})")
+    lines += [f"(not backed by any retrieved article: {s})" for s in answer.unsupported]
+    return "\n".join(lines)
+
+
+TERMINAL = "terminal"  # the owner of chats started by `rag chat`
+
+
 def cmd_chat(args) -> int:
+    from rag import ChatStore, Settings
     from rag.dates import date_range
 
     dates = date_range(**date_options(args))  # a bad date: the error now, not at each question
-    library = _library()
-    history: list[dict] = []
-    print("Ask about the articles (empty line or Ctrl-D to quit).")
+    store = ChatStore(Settings().data_dir)
+    if args.list:
+        for info in store.chats(None):
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.updated))
+            print(f"{info.id}\t{when}\t{info.messages // 2} questions\t{info.title}")
+        return 0
+    if args.resume:
+        store.get(None, args.resume)  # an unknown id fails before the model loads
     if not dates.unbounded:
         print(f"Only articles dated {dates.describe()}.")
+    with _library() as library:
+        return run_chat(library, store, args.resume, input, print, date_options(args))
+
+
+def run_chat(library, store, chat_id: str | None, read, write, dates: dict | None = None) -> int:
+    """The terminal conversation: each turn saved to ``store`` (a new chat from the first
+    question, or ``chat_id`` resumed, its transcript shown first); ``dates`` the since/until
+    options every question is asked with."""
+    from rag import answer_text
+
+    history: list[dict] = store.messages(None, chat_id) if chat_id else []
+    for message in history:
+        prefix = "> " if message["role"] == "user" else ""
+        write(prefix + (message["content"] if prefix else answer_text(message)) + "\n")
+    write("Ask about the articles (empty line or Ctrl-D to quit).")
     while True:
         try:
-            question = input("> ").strip()
+            question = read("> ").strip()
         except EOFError:
-            print()
+            write("")
             return 0
         if not question:
             return 0
         try:
-            answer = library.ask(question, history, **date_options(args))
+            answer = library.ask(question, history, **(dates or {}))
         except (ValueError, TypeError) as err:
-            print(f"error: {err}")
+            write(f"error: {err}")
             continue
-        print(format_answer(answer) + "\n")
-        history += [
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": answer.text},
-        ]
+        message = answer.to_message()
+        write(transcript_answer(answer) + "\n")
+        turn = [{"role": "user", "content": question}, message]
+        if chat_id is None:
+            chat_id = store.create(TERMINAL, question)
+            write(f"(saved as chat {chat_id}: `rag chat --resume {chat_id}` goes on with it)")
+        store.append(None, chat_id, turn)
+        history += turn
 
 
 APPS = "rag.apps"  # entry-point group: the web app registers "serve" there (pyproject.toml)

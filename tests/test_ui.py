@@ -281,7 +281,7 @@ def test_chat_holds_questions_back_until_the_index_is_synced():
     ready = threading.Event()
     ask_stream, calls = scripted(Answer(ABSTAIN_TEXT, [], True, "q"))
     chat = make_chat(Texts({}), ask_stream, ready)("q", [], "extractive", 3)
-    assert "Bringing the index up to date" in next(chat)
+    assert "still being built" in next(chat)  # the question says it is waiting
     assert calls == []
     threading.Timer(0.05, ready.set).start()
     assert "rag-abstained" in next(chat)  # waits for the event, then asks
@@ -318,7 +318,9 @@ def test_chat_shows_a_failing_backend_as_a_message_not_a_crash():
 
     chat = make_chat(Texts({}), failing)
     shown = list(chat("question", [], "openai", 3))
-    assert "LLM server unreachable" in shown[-1] and "extractive" in shown[-1]
+    assert shown[-1].startswith('<div class="rag-error">')
+    assert "could not answer" in shown[-1] and "offline answerer" in shown[-1]
+    assert "unreachable" not in shown[-1] and not re.search(r"[A-Z]+_[A-Z_]+", shown[-1])
 
 
 def test_chat_shows_question_errors_from_the_api():

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Mapping
 
+import rag
 from rag import Answer, Citation
 
 CONTEXT_CHARS = 280  # at most this much paragraph text on each side of a quote
@@ -28,11 +30,14 @@ def card_id(key: str | int, number: int) -> str:
     return f"src-{key}-{number}"
 
 
-def answer_html(answer: Answer, texts: Mapping[str, str], key: str | int) -> str:
+def answer_html(
+    answer: Answer, texts: Mapping[str, str], key: str | int, details: bool = True
+) -> str:
     """The final answer: text with [n] linked to its card, the cards, and retrieval details.
 
     ``texts`` maps doc ids to article text (to show each quote inside its paragraph);
-    ``key`` makes the card anchors unique within a conversation.
+    ``key`` makes the card anchors unique within a conversation. The message also holds its
+    plain-text form (hidden), which is what copying it puts on the clipboard.
     """
     numbers = {c.number for c in answer.citations}
 
@@ -43,7 +48,8 @@ def answer_html(answer: Answer, texts: Mapping[str, str], key: str | int) -> str
         return f'<a class="rag-marker" href="#{card_id(key, n)}">[{n}]</a>'
 
     kind = "rag-answer rag-abstained" if answer.abstained else "rag-answer"
-    parts = [f'<div class="{kind}">{_MARKER.sub(link, _text(answer.text))}</div>']
+    text = _MARKER.sub(link, _with_short(_text(answer.text), answer.short))
+    parts = [f'<div class="rag-message"><div class="{kind}">{text}</div>']
     if answer.notice:
         parts.append(f'<div class="rag-notice">{_text(answer.notice)}</div>')
     if answer.unsupported:
@@ -53,30 +59,90 @@ def answer_html(answer: Answer, texts: Mapping[str, str], key: str | int) -> str
             f"<ul>{items}</ul></div>"
         )
     if answer.citations:
-        cards = "".join(source_card(c, texts.get(c.doc_id), key) for c in answer.citations)
+        groups = card_groups(answer.citations, texts)
+        cards = "".join(source_card(group, texts.get(group[0].doc_id), key) for group in groups)
         parts.append(f'<div class="rag-sources">{cards}</div>')
-    parts.append(retrieval_html(answer))
+    if details:
+        parts.append(retrieval_html(answer))
+    plain = html.escape(rag.answer_text(answer.to_message()), quote=True).replace("\n", "&#10;")
+    parts.append(f'<div class="rag-plain">{plain}</div></div>')
     return "".join(parts)
 
 
-def source_card(citation: Citation, article_text: str | None, key: str | int) -> str:
-    meta = " · ".join(_text(x) for x in (citation.date, citation.outlet, citation.doc_id) if x)
+def _with_short(escaped_text: str, short: str | None) -> str:
+    """The short answer span (``Answer.short``) set in bold where the text first gives it."""
+    if not short:
+        return escaped_text
+    target = _text(short)
+    at = escaped_text.find(target)
+    if at < 0:
+        return escaped_text
+    end = at + len(target)
+    return f'{escaped_text[:at]}<strong class="rag-short">{target}</strong>{escaped_text[end:]}'
+
+
+def saved_answer(message: Mapping) -> Answer:
+    """An answer back from a saved assistant message (text and citations; no passages)."""
+    citations = [Citation(**c) for c in message.get("citations") or []]
+    return Answer(
+        str(message.get("content", "")), citations, not citations, "", short=message.get("short")
+    )
+
+
+def card_groups(citations: list[Citation], texts: Mapping[str, str]) -> list[list[Citation]]:
+    """Citations in card order; neighbouring quotes of one paragraph share a card."""
+    groups: list[list[Citation]] = []
+    for c in sorted(citations, key=lambda c: c.number):
+        for group in groups:
+            last = max(group, key=lambda g: g.end)
+            if last.doc_id == c.doc_id and _neighbours(last, c, texts.get(c.doc_id)):
+                group.append(c)
+                break
+        else:
+            groups.append([c])
+    return [sorted(g, key=lambda c: c.start) for g in groups]
+
+
+def _neighbours(a: Citation, b: Citation, text: str | None) -> bool:
+    if text is None or any(text[c.start : c.end] != c.quote for c in (a, b)):
+        return False
+    first, second = sorted((a, b), key=lambda c: c.start)
+    between = text[first.end : second.start]
+    return second.start >= first.end and "\n" not in between and len(between) <= CONTEXT_CHARS
+
+
+def source_card(group: list[Citation] | Citation, article_text: str | None, key) -> str:
+    """One article paragraph: its title, outlet and date, every quote of it highlighted."""
+    group = [group] if isinstance(group, Citation) else group
+    first = min(group, key=lambda c: c.number)
+    meta = " · ".join(_text(x) for x in (first.outlet, first.date, first.doc_id) if x)
+    nums = "".join(f'<span class="rag-num">{c.number}</span>' for c in group)
+    anchors = "".join(
+        f'<span class="rag-anchor" id="{card_id(key, c.number)}"></span>'
+        for c in group
+        if c is not first
+    )
     return (
-        f'<div class="rag-card" id="{card_id(key, citation.number)}">'
-        f'<div class="rag-card-head"><span class="rag-num">{citation.number}</span>'
-        f'<span class="rag-title">{_text(citation.title or citation.doc_id)}</span></div>'
+        f'<div class="rag-card" id="{card_id(key, first.number)}">{anchors}'
+        f'<div class="rag-card-head">{nums}'
+        f'<span class="rag-title">{_text(first.title or first.doc_id)}</span></div>'
         f'<div class="rag-meta">{meta}</div>'
-        f'<div class="rag-context">{quote_in_context(citation, article_text)}</div>'
+        f'<div class="rag-context">{quotes_in_context(group, article_text)}</div>'
         "</div>"
     )
 
 
 def quote_in_context(citation: Citation, article_text: str | None) -> str:
     """The quote highlighted inside its paragraph (just the quote if the text has changed)."""
-    quote = f"<mark>{_text(citation.quote)}</mark>"
-    text, start, end = article_text, citation.start, citation.end
-    if text is None or text[start:end] != citation.quote:
-        return quote
+    return quotes_in_context([citation], article_text)
+
+
+def quotes_in_context(group: list[Citation], article_text: str | None) -> str:
+    """The quotes (in text order, one paragraph) highlighted inside it."""
+    text = article_text
+    if text is None or any(text[c.start : c.end] != c.quote for c in group):
+        return " … ".join(f"<mark>{_text(c.quote)}</mark>" for c in group)
+    start, end = group[0].start, group[-1].end
     para_start = text.rfind("\n", 0, start) + 1
     para_end = text.find("\n", end)
     before = text[para_start:start]
@@ -85,7 +151,12 @@ def quote_in_context(citation: Citation, article_text: str | None) -> str:
         before = "…" + before[-CONTEXT_CHARS:].split(" ", 1)[-1]
     if len(after) > CONTEXT_CHARS:
         after = after[:CONTEXT_CHARS].rsplit(" ", 1)[0] + "…"
-    return f"{_text(before)}{quote}{_text(after)}"
+    middle = []
+    for c, nxt in zip(group, [*group[1:], None], strict=True):
+        middle.append(f"<mark>{_text(c.quote)}</mark>")
+        if nxt is not None:
+            middle.append(_text(text[c.end : nxt.start]))
+    return f"{_text(before)}{''.join(middle)}{_text(after)}"
 
 
 def retrieval_html(answer: Answer) -> str:
@@ -104,8 +175,9 @@ def retrieval_html(answer: Answer) -> str:
     return (
         '<details class="rag-details"><summary>Retrieval details</summary>'
         f'<div class="rag-query">Standalone query: <code>{_text(answer.query)}</code></div>'
-        "<table><thead><tr><th>#</th><th>Chunk</th><th>Dense</th><th>BM25</th>"
-        f"<th>Fused</th></tr></thead><tbody>{rows}</tbody></table></details>"
+        '<div class="rag-table-scroll"><table><thead><tr><th>#</th><th>Chunk</th>'
+        "<th>Dense</th><th>BM25</th><th>Fused</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div></details>"
     )
 
 
@@ -148,3 +220,17 @@ def notice_html(lines: list[str], kind: str = "info") -> str:
     """A short status box (upload results, errors); every line is escaped."""
     items = "".join(f"<li>{_text(line)}</li>" for line in lines)
     return f'<div class="rag-status rag-{kind}"><ul>{items}</ul></div>'
+
+
+def startup_html(ready) -> str:
+    """The first start's status line: what is being done and for how long (empty once ready)."""
+    if ready.is_set():
+        return ""
+    phase = getattr(ready, "phase", "Bringing the index up to date with the articles")
+    started = getattr(ready, "started", None)
+    took = f" ({time.monotonic() - started:.0f} s so far)" if started is not None else ""
+    return (
+        '<div class="rag-status rag-info rag-startup" role="status">'
+        f'<progress aria-label="Building the index"></progress> {_text(phase)}…{took} '
+        "Questions asked now are answered once it is ready.</div>"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import rag
 
@@ -22,6 +23,17 @@ class LazyLibrary:
                     self._library = rag.Library(self.settings)
         return self._library
 
+    def answerers(self) -> list[str]:
+        """What ``Library.answerers()`` gives, without opening the index to find out."""
+        if self._library is not None:
+            return self._library.answerers()
+        s = self.settings
+        return (
+            ["extractive"]
+            + ["openai"] * bool(s.llm_api_key or s.llm_base_url)
+            + ["local"] * bool(s.llm_gguf)
+        )
+
     def __getattr__(self, name: str):
         """Every Library method, on the opened Library."""
         if name.startswith("_"):
@@ -31,3 +43,16 @@ class LazyLibrary:
     def close(self) -> None:
         if self._library is not None:
             self._library.close()
+
+
+class Readiness(threading.Event):
+    """Set once `rag serve` has brought the index in step; ``phase`` says what it is doing
+    meanwhile and ``started`` when it began (the page shows both)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.phase = "Opening the index"
+        self.started = time.monotonic()
+
+    def step(self, phase: str) -> None:
+        self.phase = phase

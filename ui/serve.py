@@ -12,7 +12,7 @@ import threading
 
 import rag
 from ui import api
-from ui.library import LazyLibrary
+from ui.library import LazyLibrary, Readiness
 
 log = logging.getLogger("rag")
 
@@ -38,7 +38,7 @@ def serve(settings: rag.Settings | None = None) -> None:
     settings = settings or rag.Settings()
     listening = socket.create_server((settings.ui_host, settings.ui_port))
     library = LazyLibrary(settings)
-    ready = threading.Event()
+    ready = Readiness()
     app = build_server(settings, library, ready)
     threading.Thread(target=_prepare, args=(library, ready), daemon=True).start()
     url = f"http://{settings.ui_host}:{settings.ui_port}"
@@ -50,10 +50,13 @@ def serve(settings: rag.Settings | None = None) -> None:
         library.close()
 
 
-def _prepare(library: LazyLibrary, ready: threading.Event) -> None:
+def _prepare(library: LazyLibrary, ready: Readiness) -> None:
     """Sync the index with the corpus folder, then ask one throwaway question (extractive, so
     no LLM is called) to load the model before anyone asks."""
     try:
+        ready.step("Loading the embedding model and opening the index")
+        library.get()
+        ready.step(f"Indexing the articles in {library.settings.corpus_dir}")
         report = library.ingest(progress=True)
         print(f"index: {report.summary()}", flush=True)
     except Exception as err:  # the chat shows the same problem to whoever asks
