@@ -68,6 +68,16 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The app over the seeds plus a hostile article, indexed with MiniLM, on a free port."""
+    yield from serving(tmp_path_factory)
+
+
+@pytest.fixture
+def served_alone(tmp_path_factory):
+    """A server of its own, for a test that changes the corpus."""
+    yield from serving(tmp_path_factory)
+
+
+def serving(tmp_path_factory):
     from ui.app import build_app, launch
 
     root = tmp_path_factory.mktemp("ui")
@@ -237,7 +247,8 @@ def test_uploads_outside_the_limits_are_refused_with_a_message(served, page):
     assert not (corpus.parent.parent / "x.txt").exists()
 
 
-def test_an_article_is_removed_from_the_articles_tab_after_a_confirmation(served, page):
+def test_an_article_is_removed_from_the_articles_tab_after_a_confirmation(served_alone, page):
+    served = served_alone
     corpus = Path(served.settings.corpus_dir)
     page.goto(served.url)
     page.get_by_role("tab", name="Articles").click()

@@ -425,8 +425,10 @@ def delete_controls(library, table: gr.Dataframe, reader: gr.HTML, status: gr.HT
         yes = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="confirm-remove")
         no = gr.Button("Cancel", size="sm")
 
-    def on_pick(evt: gr.SelectData):
+    def on_pick(current: str, evt: gr.SelectData):
         doc_id = str((evt.row_value or [""])[-1])
+        if doc_id == current:  # the same article picked again (the page keeps the selection)
+            return gr.skip(), gr.skip(), gr.skip()  # a confirmation asked for stays open
         return doc_id, gr.update(interactive=bool(doc_id)), gr.update(visible=False)
 
     def on_delete(doc_id: str):
@@ -448,7 +450,7 @@ def delete_controls(library, table: gr.Dataframe, reader: gr.HTML, status: gr.HT
         )
 
     private = {"api_visibility": "private"}
-    table.select(on_pick, None, [selected, delete, confirm], **private)
+    table.select(on_pick, selected, [selected, delete, confirm], **private)
     delete.click(on_delete, selected, [question, confirm], **private)
     outputs = [status, table, reader, selected, delete, confirm]
     yes.click(on_confirm, selected, outputs, **private)
