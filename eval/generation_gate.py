@@ -16,16 +16,35 @@ from eval.run import OUT, SPLITS
 from eval.squad import SQUAD, squad_corpus
 
 
-def stops(corpus: Path, questions: Path, data_dir: Path, threshold: float) -> dict[str, tuple]:
-    from rag.answer.fit import collect, outcomes
-    from rag.answer.model import ScoringModel
+def confidences(corpus: Path, questions: Path, data_dir: Path) -> list[tuple[bool, float]]:
+    """(answerable, the gate's probability) per turn, asked in conversation order through
+    the public Library: the passages and query the answer used, scored by the extractive
+    answerer's gate."""
+    import json
 
-    results = outcomes(ScoringModel.load(), collect(corpus, questions, data_dir))
-    answerable = [s for _, a, s, _ in results if a]
-    unanswerable = [s for _, a, s, _ in results if not a]
+    from rag import Library, Settings
+
+    rows = [json.loads(x) for x in questions.read_text().splitlines() if x.strip()]
+    out = []
+    with Library(Settings(corpus_dir=corpus, data_dir=data_dir, answerer="extractive")) as lib:
+        lib.ingest()
+        gate = lib.backend("extractive").answerer
+        for row in rows:
+            history: list[dict] = []
+            for turn in row["turns"] if row.get("type") == "conversation" else [row]:
+                answer = lib.ask(turn["question"], history)
+                p = gate.confidence(turn["question"], answer.passages, answer.query, history)
+                out.append((bool(turn["answerable"]), p))
+                history += [{"role": "user", "content": turn["question"]}, answer.to_message()]
+    return out
+
+
+def stops(found: list[tuple[bool, float]], threshold: float) -> dict[str, tuple]:
+    answerable = [p for a, p in found if a]
+    unanswerable = [p for a, p in found if not a]
     return {
-        "unanswerable stopped": (sum(s < threshold for s in unanswerable), len(unanswerable)),
-        "answerable stopped": (sum(s < threshold for s in answerable), len(answerable)),
+        "unanswerable stopped": (sum(p < threshold for p in unanswerable), len(unanswerable)),
+        "answerable stopped": (sum(p < threshold for p in answerable), len(answerable)),
     }
 
 
@@ -34,9 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", default="dev,test,squad")
     parser.add_argument("--threshold", type=float, help="default: the calibrated one")
     args = parser.parse_args(argv)
-    from rag.answer.model import ScoringModel
+    from rag import Library, Settings
 
-    threshold = args.threshold or ScoringModel.load().generation_threshold
+    with Library(Settings()) as library:
+        calibrated = library.backend("extractive").answerer.model.generation_threshold
+    threshold = args.threshold or calibrated
     print(f"generation gate: {threshold:.3f}\n")
     print("| split | unanswerable stopped | answerable stopped |\n|---|---|---|")
     for split in args.splits.split(","):
@@ -45,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             questions = OUT / "squad" / "questions.jsonl"
         else:
             corpus, questions = Path("seeds"), SPLITS[split]
-        found = stops(corpus, questions, OUT / f"gate-{split}", threshold)
+        found = stops(confidences(corpus, questions, OUT / f"gate-{split}"), threshold)
         cells = " | ".join(f"{n}/{d} ({n / max(1, d):.3f})" for n, d in found.values())
         print(f"| {split} | {cells} |")
     return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 from eval.report import table, write
 from eval.run import OUT, SPLITS, evaluate
 from eval.squad import SQUAD, squad_corpus
-from rag.settings import Settings
+from rag import Settings
 
 
 def split_questions(split: str, limit: int | None, every: int = 1) -> tuple[Path, Path, list]:

@@ -48,13 +48,11 @@ def auc(rows: list[tuple]) -> float:
     return wins / (len(positives) * len(negatives))
 
 
-def with_judge(rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+def with_judge(rows: list[tuple], judged_from: float) -> tuple[list[tuple], list[tuple]]:
     """The rows scored by the judge's P(yes) alone, and by the check's decision with it."""
-    from rag.verify import JUDGED_FROM
-
     alone = [(r[0], r[3] if r[3] is not None else 0.5) for r in rows]
     decided = [
-        (r[0], (r[3] if r[3] is not None else r[1]) if r[1] >= JUDGED_FROM else 0.0) for r in rows
+        (r[0], (r[3] if r[3] is not None else r[1]) if r[1] >= judged_from else 0.0) for r in rows
     ]
     return alone, decided
 
@@ -67,32 +65,31 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m eval.support_auc")
     parser.add_argument("--judge", type=Path, help="a GGUF model to ask yes/no as well")
     args = parser.parse_args(argv)
-    judge, client = None, None
-    if args.judge:
-        from rag.judge import SupportJudge
-        from rag.local_llm import local_chat_client
+    judge, library = None, None
+    if args.judge:  # the judge RAG_VERIFY=model builds, over the local server for the file
+        from rag import Library
 
-        client = local_chat_client(Settings(llm_gguf=args.judge))
-        judge = SupportJudge(client)
+        settings = Settings(answerer="local", llm_gguf=args.judge, verify="model")
+        library = Library(settings)
+        judge = library.backend().answerer.judge
     threshold = Settings().support_threshold
     try:
         for path in PAIR_FILES:
-            report(path, scores(path, judge=judge), threshold, judge is not None)
+            report(path, scores(path, judge=judge), threshold, judge)
     finally:
-        if client is not None:
-            client.close()
+        if library is not None:
+            library.close()
 
 
-def report(path: Path, rows: list[tuple], threshold: float, judged: bool) -> None:
-    from rag.judge import YES
-
-    if judged:
-        alone, decided = with_judge(rows)
+def report(path: Path, rows: list[tuple], threshold: float, judge) -> None:
+    if judge is not None:
+        yes = judge.yes
+        alone, decided = with_judge(rows, judge.judged_from)
         print(
             f"{path.name}: judge P(yes) AUC {auc(alone):.3f}; check with judge AUC "
-            f"{auc(decided):.3f}; supported kept {sum(s >= YES for ok, s in decided if ok)}/"
+            f"{auc(decided):.3f}; supported kept {sum(s >= yes for ok, s in decided if ok)}/"
             f"{sum(ok for ok, _ in decided)}, unsupported rejected "
-            f"{sum(s < YES for ok, s in decided if not ok)}/{sum(not ok for ok, _ in decided)}"
+            f"{sum(s < yes for ok, s in decided if not ok)}/{sum(not ok for ok, _ in decided)}"
         )
     positives = [r[1] for r in rows if r[0]]
     negatives = [r[1] for r in rows if not r[0]]

@@ -13,8 +13,6 @@ from typing import Protocol
 
 from rag.llm import LLMError, prompt
 
-YES = 0.5  # the least P(yes) that counts as support
-
 
 class YesNoClient(Protocol):
     def yes_probability(self, messages: list[dict[str, str]]) -> float | None: ...
@@ -31,6 +29,9 @@ class SupportJudge:
     """P(the passage supports the sentence) from ``client``, or None where it cannot tell
     (no yes/no among its likeliest tokens, or the server failed): then the embedding check
     decides alone."""
+
+    yes = 0.5  # the least P(yes) that counts as support
+    judged_from = 0.4  # the embedding support a span needs to be put to the judge at all
 
     def __init__(self, client: YesNoClient):
         self.client = client

@@ -22,7 +22,6 @@ import numpy as np
 
 from rag.answer.base import ABSTAIN_TEXT
 from rag.citations import Citation, Verification
-from rag.judge import YES
 from rag.sentences import split_sentences
 from rag.support import DIGITS, MIN_PART_TERMS, SourceIndex, Span
 from rag.terms import terms
@@ -31,8 +30,6 @@ _MARKER = re.compile(
     r"\[\^?\s*(?:sources?\s*)?(\d{1,3}(?:\s*[,;]\s*(?:sources?\s*)?\d{1,3})*)\s*\]",
     re.IGNORECASE,
 )
-# With a model judge, spans whose embedding support reaches this are put to the judge.
-JUDGED_FROM = 0.4
 _PARTIAL_MARKER = re.compile(r"\[\^?[\w\s,;]{0,24}", re.IGNORECASE)
 
 
@@ -204,13 +201,13 @@ class MarkerResolver:
         judge = self.sources.judge
         if judge is None:
             return score >= self.sources.threshold
-        if score < JUDGED_FROM:
+        if score < judge.judged_from:
             return False
         key = (span.key, sentence)
         if key not in self._judged:
             self._judged[key] = judge.probability(span.text, sentence)
         yes = self._judged[key]
-        return score >= self.sources.threshold if yes is None else yes >= YES
+        return score >= self.sources.threshold if yes is None else yes >= judge.yes
 
     def _cited_support(
         self, number: int, sentence_scores: np.ndarray, parts: list[str]

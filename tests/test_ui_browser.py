@@ -488,6 +488,7 @@ def test_axe_core_finds_no_serious_or_critical_violation(served, browser, axe_so
         page.get_by_role("tab", name="Articles").click()
         page.locator("#articles").get_by_text("Bloomberg").filter(visible=True).click()
         page.wait_for_selector("#reader article")
+        page.wait_for_selector("button.stop:not([disabled])")  # Remove enabled: a settled page
         found["articles"] = axe_violations(page, axe_source)
         print(f"axe-core {scheme}: {found}")
         assert found == {"chat": [], "articles": []}
