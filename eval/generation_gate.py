@@ -12,19 +12,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eval.run import OUT, SPLITS
+from eval.run import OUT, SPLITS, read_questions
 from eval.squad import SQUAD, squad_corpus
 
 
-def confidences(corpus: Path, questions: Path, data_dir: Path) -> list[tuple[bool, float]]:
+def confidences(corpus: Path, questions: Path, data_dir: Path) -> tuple[list, float]:
     """(answerable, the gate's probability) per turn, asked in conversation order through
     the public Library: the passages and query the answer used, scored by the extractive
-    answerer's gate."""
-    import json
-
+    answerer's gate; and the gate's calibrated threshold."""
     from rag import Library, Settings
 
-    rows = [json.loads(x) for x in questions.read_text().splitlines() if x.strip()]
+    rows = read_questions(questions)
     out = []
     with Library(Settings(corpus_dir=corpus, data_dir=data_dir, answerer="extractive")) as lib:
         lib.ingest()
@@ -36,7 +34,7 @@ def confidences(corpus: Path, questions: Path, data_dir: Path) -> list[tuple[boo
                 p = gate.confidence(turn["question"], answer.passages, answer.query, history)
                 out.append((bool(turn["answerable"]), p))
                 history += [{"role": "user", "content": turn["question"]}, answer.to_message()]
-    return out
+        return out, gate.model.generation_threshold
 
 
 def stops(found: list[tuple[bool, float]], threshold: float) -> dict[str, tuple]:
@@ -53,22 +51,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", default="dev,test,squad")
     parser.add_argument("--threshold", type=float, help="default: the calibrated one")
     args = parser.parse_args(argv)
-    from rag import Library, Settings
-
-    with Library(Settings()) as library:
-        calibrated = library.backend("extractive").answerer.model.generation_threshold
-    threshold = args.threshold or calibrated
-    print(f"generation gate: {threshold:.3f}\n")
-    print("| split | unanswerable stopped | answerable stopped |\n|---|---|---|")
+    threshold = args.threshold or 0.0
+    lines = ["| split | unanswerable stopped | answerable stopped |", "|---|---|---|"]
     for split in args.splits.split(","):
         if split == "squad":
             corpus, _ = squad_corpus(SQUAD, OUT / "squad")
             questions = OUT / "squad" / "questions.jsonl"
         else:
             corpus, questions = Path("seeds"), SPLITS[split]
-        found = stops(confidences(corpus, questions, OUT / f"gate-{split}"), threshold)
-        cells = " | ".join(f"{n}/{d} ({n / max(1, d):.3f})" for n, d in found.values())
-        print(f"| {split} | {cells} |")
+        found, calibrated = confidences(corpus, questions, OUT / f"gate-{split}")
+        threshold = args.threshold or calibrated
+        cells = " | ".join(
+            f"{n}/{d} ({n / max(1, d):.3f})" for n, d in stops(found, threshold).values()
+        )
+        lines.append(f"| {split} | {cells} |")
+    print(f"generation gate: {threshold:.3f}\n\n" + "\n".join(lines))
     return 0
 
 

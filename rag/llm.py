@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from functools import lru_cache
@@ -14,8 +15,6 @@ OPENAI_URL = "https://api.openai.com/v1"
 
 def yes_share(top_logprobs) -> float | None:
     """P(yes) / (P(yes) + P(no)) over a token's likeliest alternatives ("Yes", " yes", ...)."""
-    import math
-
     mass = {"yes": 0.0, "no": 0.0}
     for alternative in top_logprobs:
         word = alternative.token.strip().lower()
