@@ -47,6 +47,7 @@ def turns_of(rows: list[dict]) -> list[list[dict]]:
 
 def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
     """Per dev question: its candidates' features and labels, asked in conversation order."""
+    from rag.dates import DateRange
     from rag.library import Library
     from rag.settings import Settings
 
@@ -57,7 +58,7 @@ def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
     for turns in turns_of(rows):
         history: list[dict] = []
         for turn in turns:
-            asking = library._asking(turn["question"], history, None, None)
+            asking = library._asking(turn["question"], history, None, None, DateRange())
             question, messages, query, passages = asking.prepared(turn["question"], history)
             answerer = asking.backend.answerer
             q = answerer.question(question, query, messages)
