@@ -120,3 +120,59 @@ def test_two_tellings_of_one_event_with_two_dates():
     assert same_event(a, b)
     assert stated_values(a) != stated_values(b)
     assert not same_event(a, "Bread prices rose sharply in Bergen last winter.")
+
+
+def _ranked(text: str, scores: list[float]):
+    """The sentences of one made-up article as candidates, best score first."""
+    from rag.answer.features import Candidate, passage_sentences
+    from rag.chunking import Chunk
+    from rag.retrieval import Passage
+    from rag.store import StoredChunk
+
+    chunk = Chunk("ferry#0", "ferry", 0, text, 0, len(text))
+    passage = Passage(StoredChunk(chunk, "Ferries", None, None, "h", 1), 0.5, 1.0, 1.0, 1)
+    rows = passage_sentences([passage])
+    found = [
+        Candidate(
+            p,
+            s,
+            e,
+            t,
+            rows[i - 1][3] if i else "",
+            rows[i + 1][3] if i + 1 < len(rows) else "",
+            np.zeros(len(FEATURES)),
+            score,
+        )
+        for i, ((p, s, e, t), score) in enumerate(zip(rows, scores, strict=True))
+    ]
+    return sorted(found, key=lambda c: -c.score)
+
+
+ARTICLE = (
+    "The harbour board cancelled the night ferry to Skagen. "
+    "It blamed the shortage of engineers on the line. "
+    "Tickets for the summer are on sale."
+)
+
+
+def test_the_next_sentence_continues_the_quote_when_it_scores_close_enough():
+    from rag.answer.extractive import CONTINUATION, select_sentences
+
+    q = parse_question("Why did the harbour board cancel the night ferry?")
+    close = _ranked(ARTICLE, [0.8, 0.8 * CONTINUATION + 0.01, 0.01])
+    assert [c.text for c in select_sentences(close, q, 2)] == [
+        "The harbour board cancelled the night ferry to Skagen.",
+        "It blamed the shortage of engineers on the line.",
+    ]
+    far = _ranked(ARTICLE, [0.8, 0.8 * CONTINUATION - 0.01, 0.01])
+    assert len(select_sentences(far, q, 2)) == 1
+
+
+def test_a_sentence_before_the_best_one_is_no_continuation():
+    from rag.answer.extractive import select_sentences
+
+    q = parse_question("Are summer tickets on sale?")
+    ranked = _ranked(ARTICLE, [0.05, 0.3, 0.65])
+    assert [c.text for c in select_sentences(ranked, q, 2)] == [
+        "Tickets for the summer are on sale."
+    ]
