@@ -176,3 +176,31 @@ def test_a_sentence_before_the_best_one_is_no_continuation():
     assert [c.text for c in select_sentences(ranked, q, 2)] == [
         "Tickets for the summer are on sale."
     ]
+
+
+def test_a_figure_and_its_unit():
+    from rag.answer.spans import counts
+
+    sentence = "The ferry carried 300 passengers and 12 cars across in 40 minutes."
+    found = {sentence[s:e] for s, e in spans("number", sentence)}
+    assert found == {"300 passengers", "12 cars", "40 minutes"}
+    assert [sentence[s:e] for s, e in new_spans("number", sentence, frozenset(), "cars")] == [
+        "12 cars"
+    ]
+    assert counts("money", "It cost €4 million.", 8, 18)  # a currency is money
+    # an "m" for million is not the start of the next word
+    assert [m for s, e in spans("number", "an army of 3,000 men") for m in [(s, e)]] == [(11, 20)]
+
+
+def test_a_how_many_question_is_not_answered_by_a_sentence_without_a_figure():
+    from rag.answer.checks import failed_check
+
+    q = parse_question("How many passengers did the night ferry carry?")
+    assert q.amount and q.unit == "passengers did"
+    asked = frozenset(terms(q.text))
+    named = ["The night ferry carried passengers from Skagen to Oslo."]
+    counted = ["The night ferry carried 300 passengers from Skagen to Oslo."]
+    assert failed_check(q, named, asked).name == "figure"
+    assert failed_check(q, counted, asked) is None
+    when = parse_question("When did the night ferry sail?")
+    assert not when.amount and failed_check(when, named, frozenset(terms(when.text))) is None

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from rag.answer.base import Answer, abstention
+from rag.answer.checks import failed_check
 from rag.answer.disagreement import DIFFER_TEXT, disagreeing
 from rag.answer.features import (
     BACK_REFERENCE,
@@ -104,9 +105,11 @@ class ExtractiveAnswerer:
             text, citations = number_citations(versions)
             return Answer(f"{DIFFER_TEXT} {text}", citations, False, query, list(passages))
         chosen = with_context(select_sentences(ranked, q, self.max_sentences), ranked)
+        if failed_check(q, [c.text for c in chosen], asked_words(q)) is not None:
+            return abstention(query, passages)
         text, citations = number_citations([support(c) for c in chosen])
         lead = next(
-            (s for c in chosen if (s := short_answer(q.kind, c.text, asked_words(q)))), None
+            (s for c in chosen if (s := short_answer(q.kind, c.text, asked_words(q), q.unit))), None
         )
         if lead and not text.startswith(lead):
             text = f"{lead}. — {text}"
@@ -132,7 +135,7 @@ def select_sentences(ranked: list[Candidate], q: Question, limit: int) -> list[C
         if not c.values[_TYPED] or any(redundant(c.text, o.text) for o in chosen):
             continue
         known = " ".join(o.text for o in chosen)
-        new = [c.text[s:e] for s, e in new_spans(q.kind, c.text, asked)]
+        new = [c.text[s:e] for s, e in new_spans(q.kind, c.text, asked, q.unit)]
         if any(span not in known for span in new):
             chosen.append(c)
     return chosen

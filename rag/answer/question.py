@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rag.dates import TimeFrame, time_frame
@@ -64,7 +64,11 @@ _KIND_WORDS = re.compile(
 )
 _NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w’'.-]*)*")
 _FIGURE = re.compile(r"\b\d+(?:[.,]\d+)?\b")
-_UNIT = re.compile(r"\bhow (?:many|much) ([a-z]+)", re.IGNORECASE)
+_UNIT = re.compile(r"\bhow (?:many|much) ([a-z]+(?: [a-z]+)?)", re.IGNORECASE)
+_AMOUNT = re.compile(
+    r"\bhow (?:many|much)\b|\b(?:what|which) (?:\w+ )?(?:number|percentage|percent|amount)\b",
+    re.IGNORECASE,
+)
 _MORE = re.compile(
     r"\b(what|who|anything|anyone|where|which) else\b|\bbesides\b|\bother than\b"
     r"|\bapart from\b|\banything more\b",
@@ -79,7 +83,8 @@ class Question:
     focus: frozenset[str]  # the question's own content terms, kind words left out
     names: tuple[tuple[str, ...], ...]  # each name the question gives, as its terms
     figures: frozenset[str]  # years and figures the question states
-    unit: str | None = None  # "how many <unit>"
+    unit: str | None = None  # "how many <unit>": the two words after it ("NATO allies")
+    amount: bool = False  # it asks how many or how much: only a figure answers it
     carried: frozenset[str] = frozenset()  # terms a follow-up carries from earlier turns
     wants_more: bool = False  # "What else ...?": something not yet said
     said: tuple[str, ...] = field(default=(), repr=False)  # answers already given, as text
@@ -99,18 +104,7 @@ def parse_question(
     own = base.focus | frozenset(terms(referent))
     carried = frozenset(terms(query or "")) - own - _kind_terms(text)
     names = base.names + tuple(n for n in _names(referent) if n not in base.names)
-    return Question(
-        text,
-        base.kind,
-        own,
-        names,
-        base.figures,
-        base.unit,
-        carried,
-        base.wants_more,
-        said,
-        base.time,
-    )
+    return replace(base, text=text, focus=own, names=names, carried=carried, said=said)
 
 
 def question_time(text: str, query: str | None = None) -> TimeFrame:
@@ -128,7 +122,8 @@ def _parsed(text: str) -> Question:
         focus=frozenset(terms(text)) - _kind_terms(text),
         names=_names(text),
         figures=frozenset(_FIGURE.findall(text)),
-        unit=unit.group(1).lower() if unit and kind == "number" else None,
+        unit=unit.group(1).lower() if unit and kind == "number" and terms(unit.group(1)) else None,
+        amount=kind == "number" and bool(_AMOUNT.search(text)),
         wants_more=bool(_MORE.search(text)),
         time=time_frame(text),
     )

@@ -28,7 +28,7 @@ PATTERNS: dict[str, re.Pattern] = {
     ),
     "number": re.compile(
         rf"(?:[$€£]\s?)?\b(?:\d[\d,.]*(?:st|nd|rd|th)?|{_NUMBER_WORD})"
-        r"(?:[ -](?:\d[\d,.]*|million|billion|thousand|hundred|bn|m|per ?cent|percent|%))*"
+        r"(?:[ -](?:(?:\d[\d,.]*|million|billion|thousand|hundred|bn|m|per ?cent|percent)\b|%))*"
         r"(?: [a-z]+)?",
         re.IGNORECASE,
     ),
@@ -86,23 +86,46 @@ def names(sentence: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def new_spans(kind: str, sentence: str, asked: frozenset[str]) -> list[tuple[int, int]]:
+def new_spans(
+    kind: str, sentence: str, asked: frozenset[str], unit: str | None = None
+) -> list[tuple[int, int]]:
     """Spans of ``kind`` holding a word the question does not: the question's own "Vigo" or
-    "2024" answers nothing."""
+    "2024" answers nothing. A "how many <unit>" question's figures must count that unit."""
     out = []
     for s, e in spans(kind, sentence):
         words = set(terms(sentence[s:e]))
         if kind in ("reason", "statement") or (words and not words <= asked):
-            out.append((s, e))
+            if kind != "number" or not unit or counts(unit, sentence, s, e):
+                out.append((s, e))
     return out
 
 
-def short_answer(kind: str, sentence: str, asked: frozenset[str]) -> str | None:
+_MONEY = frozenset(terms("money dollars euros pounds funds funding cash aid cost price"))
+_CURRENCY = re.compile(r"[$€£]|\b(?:dollars?|euros?|pounds?|usd|eur|gbp|bn)\b", re.IGNORECASE)
+
+
+def counts(unit: str, sentence: str, start: int, end: int, reach: int = 3) -> bool:
+    """Whether the figure at ``start:end`` counts ``unit``: the unit's word within ``reach``
+    words after it and before the next figure ("32 allies", "three secret appendices"), or a
+    currency for money."""
+    wanted = set(terms(unit))
+    if not wanted:
+        return True
+    following = PATTERNS["number"].search(sentence, end)
+    after = " ".join(sentence[end : following.start() if following else None].split()[:reach])
+    if wanted & set(terms(f"{sentence[start:end]} {after}")):
+        return True
+    return bool(wanted & _MONEY) and bool(_CURRENCY.search(sentence[max(0, start - 2) : end]))
+
+
+def short_answer(
+    kind: str, sentence: str, asked: frozenset[str], unit: str | None = None
+) -> str | None:
     """The span to lead the answer with for a name, place, date or number question: the new
     span nearest the words the sentence shares with the question."""
     if kind not in ("person", "place", "date", "number"):
         return None
-    found = new_spans(kind, sentence, asked)
+    found = new_spans(kind, sentence, asked, unit)
     if not found:
         return None
     anchors = [
