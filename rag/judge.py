@@ -9,6 +9,8 @@ no takes a marker away (stricter), one that says yes keeps a true restatement's 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from rag.llm import LLMError, prompt
@@ -32,12 +34,20 @@ class SupportJudge:
 
     yes = 0.5  # the least P(yes) that counts as support
     judged_from = 0.4  # the embedding support a span needs to be put to the judge at all
+    # After a failed request the judge is not asked again for this long: a server that is
+    # down would otherwise cost a timeout per span of every answer.
+    rest_after_failure = 30.0
 
-    def __init__(self, client: YesNoClient):
+    def __init__(self, client: YesNoClient, clock: Callable[[], float] = time.monotonic):
         self.client = client
+        self.clock = clock
+        self._resting_until = float("-inf")
 
     def probability(self, passage: str, sentence: str) -> float | None:
+        if self.clock() < self._resting_until:
+            return None
         try:
             return self.client.yes_probability(judge_messages(passage, sentence))
         except LLMError:
+            self._resting_until = self.clock() + self.rest_after_failure
             return None

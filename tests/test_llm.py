@@ -721,3 +721,25 @@ def test_paraphrases_are_checked_with_the_real_embedder(indexed, tmp_path):
     v = answer.verification
     assert (v.kept, v.repaired, v.removed) == (1, 1, 1)
     assert_verbatim(answer, corpus)
+
+
+def test_a_judge_whose_server_failed_rests_before_asking_again():
+    from rag.judge import SupportJudge
+    from rag.llm import LLMError
+
+    class Failing:
+        calls = 0
+
+        def yes_probability(self, messages):
+            self.calls += 1
+            raise LLMError("the server is down")
+
+    now = [100.0]
+    client = Failing()
+    judge = SupportJudge(client, clock=lambda: now[0])
+    assert judge.probability("A passage.", "A sentence.") is None
+    assert judge.probability("A passage.", "Another sentence.") is None
+    assert client.calls == 1  # the second span did not wait on the dead server
+    now[0] += judge.rest_after_failure
+    assert judge.probability("A passage.", "A third sentence.") is None
+    assert client.calls == 2
