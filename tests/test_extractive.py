@@ -204,3 +204,9 @@ def test_a_how_many_question_is_not_answered_by_a_sentence_without_a_figure():
     assert failed_check(q, counted, asked) is None
     when = parse_question("When did the night ferry sail?")
     assert not when.amount and failed_check(when, named, frozenset(terms(when.text))) is None
+
+
+def test_the_short_answer_to_a_count_takes_in_the_counted_unit():
+    sentence = "The port has four deep berths and two small slipways for the ferries."
+    asked = frozenset(terms("How many slipways does the port have?"))
+    assert short_answer("number", sentence, asked, "slipways does") == "two small slipways"

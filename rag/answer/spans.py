@@ -135,5 +135,19 @@ def short_answer(
         s, e = found[0]
     else:
         s, e = min(found, key=lambda span: min(abs(span[0] - a) for a in anchors))
+    if kind == "number" and unit:
+        e = through_unit(unit, sentence, e)
     text = sentence[s:e].strip(" ,;:")
     return text if 0 < len(text) <= 60 else None
+
+
+def through_unit(unit: str, sentence: str, end: int, reach: int = 3) -> int:
+    """Where a figure's phrase ends once it takes in the counted unit's word, at most
+    ``reach`` words on ("three secret" → "three secret appendices")."""
+    wanted = set(terms(unit))
+    for n, m in enumerate(re.finditer(r"\S+", sentence[end:])):
+        if n >= reach:
+            break
+        if wanted & set(terms(m.group())):
+            return end + m.start() + len(m.group().rstrip(".,;:!?\"”’'"))
+    return end
