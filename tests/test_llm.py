@@ -743,3 +743,33 @@ def test_a_judge_whose_server_failed_rests_before_asking_again():
     now[0] += judge.rest_after_failure
     assert judge.probability("A passage.", "A third sentence.") is None
     assert client.calls == 2
+
+
+def test_a_failed_model_hands_the_conversation_to_the_fallback(indexed):
+    from rag.answer.base import abstention
+    from rag.llm import LLMError
+
+    class Down:
+        def complete(self, messages):
+            raise LLMError("the server is down")
+
+    class Recorder:
+        history = None
+
+        def answer(self, question, passages, query=None, history=None):
+            self.history = history
+            return abstention(query or question, passages)
+
+    history = [
+        {"role": "user", "content": "Who is the US ambassador to NATO?"},
+        {"role": "assistant", "content": "Julianne Smith. [1]"},
+    ]
+    corpus, data = indexed
+    settings = rag.Settings(corpus_dir=corpus, data_dir=data, answerer="extractive")
+    with rag.Library(settings, embedder=HashingEmbedder()) as library:
+        passages = library.ask("What did Julianne Smith say?").passages
+    fallback = Recorder()
+    answerer = GenerativeAnswerer(Down(), None, fallback, 0.5)
+    answer = answerer.answer("What did she say?", passages, "What did Smith say?", history)
+    assert fallback.history == history
+    assert "the server is down" in answer.notice

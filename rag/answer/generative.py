@@ -104,7 +104,7 @@ class GenerativeAnswerer:
         try:
             draft = self.client.complete(answer_messages(question, passages, query))
         except LLMError as err:
-            return self._fallback(question, passages, query, err)
+            return self._fallback(question, passages, query, history, err)
         resolver = self._resolver(passages)
         resolver.feed(draft)
         return verified_answer(resolver.close()[1], query, passages)
@@ -135,7 +135,7 @@ class GenerativeAnswerer:
                     released = True
                     yield text
         except LLMError as err:
-            answer = self._fallback(question, passages, query, err)
+            answer = self._fallback(question, passages, query, history, err)
             if not released:
                 yield from word_pieces(answer.text)
             yield answer
@@ -150,9 +150,14 @@ class GenerativeAnswerer:
         return MarkerResolver(sources)
 
     def _fallback(
-        self, question: str, passages: list[Passage], query: str, err: LLMError
+        self,
+        question: str,
+        passages: list[Passage],
+        query: str,
+        history: list[dict] | None,
+        err: LLMError,
     ) -> Answer:
-        answer = self.fallback.answer(question, passages, query=query)
+        answer = self.fallback.answer(question, passages, query=query, history=history)
         notice = f"No generated answer: {err}. This is the offline extractive answer."
         return replace(answer, notice=notice)
 
