@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # words ("embedding"), or also by the answering model's own yes/no on each ("model":
     # stricter, and it keeps true restatements; one short request per checked sentence).
     verify: Literal["embedding", "model"] = "embedding"
+    # What a generative answerer reads: the retrieved chunks whole ("passages"), or only the
+    # extractive ranker's best sentences with their neighbours ("sentences": a fifth of the
+    # prompt, so a small local model answers sooner; see the README's local-model table).
+    llm_sources: Literal["sentences", "passages"] = "passages"
 
     # Measured on eval/ (README): BM25 alone beat hybrid and dense on these questions.
     retrieval: Literal["hybrid", "dense", "bm25"] = "bm25"

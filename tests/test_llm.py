@@ -773,3 +773,44 @@ def test_a_failed_model_hands_the_conversation_to_the_fallback(indexed):
     answer = answerer.answer("What did she say?", passages, "What did Smith say?", history)
     assert fallback.history == history
     assert "the server is down" in answer.notice
+
+
+def test_with_llm_sources_sentences_the_model_reads_the_ranked_sentences(llm_pipeline, indexed):
+    from chat_server import sources
+
+    corpus, _ = indexed
+
+    def script(body):
+        return Reply(
+            "Leaders will meet in the Lithuanian capital Vilnius in mid-July. "
+            f"[{number_of(body, 'Vilnius in mid-July')}]"
+        )
+
+    with ChatServer(script) as server:
+        whole = llm_pipeline(server).ask(WHERE)
+        library = llm_pipeline(server, llm_sources="sentences")
+        answer = library.ask(WHERE)
+        (body,) = [b for b in server.bodies(condense=False)][-1:]
+    read = sources(body)
+    assert not answer.abstained and "Vilnius" in answer.text
+    assert_verbatim(answer, corpus)
+    # fewer characters than the whole chunks, each a verbatim piece of its article
+    assert sum(map(len, read.values())) < sum(len(p.chunk.text) for p in whole.passages)
+    articles = {p.chunk.doc_id: article(corpus, p.chunk.doc_id) for p in answer.passages}
+    assert all(any(text.strip() in a for a in articles.values()) for text in read.values())
+    assert answer.passages == whole.passages  # the retrieval shown is still the chunks
+
+
+def test_evidence_windows_are_verbatim_and_led_by_the_best_sentence(indexed):
+    corpus, data = indexed
+    settings = rag.Settings(corpus_dir=corpus, data_dir=data, answerer="extractive")
+    with rag.Library(settings, embedder=HashingEmbedder()) as library:
+        answer = library.ask(WHERE)
+        extractive = library.backend("extractive").answerer
+        windows = extractive.evidence(WHERE, answer.passages, answer.query, [], limit=3)
+    assert 1 <= len(windows) <= 3
+    for w in windows:
+        assert w.chunk.text == article(corpus, w.chunk.doc_id)[w.chunk.start : w.chunk.end]
+        assert w.chunk.id in {p.chunk.id for p in answer.passages}
+    best = answer.citations[0]
+    assert windows[0].chunk.start <= best.start and best.end <= windows[0].chunk.end

@@ -24,6 +24,7 @@ from rag.citations import Support, number_citations
 from rag.conversation import MARKER, referent
 from rag.keyword import KeywordIndex
 from rag.retrieval import Passage
+from rag.sentences import split_sentences
 from rag.terms import term_set, terms
 
 RUNNER_UP = 0.3  # a second sentence must score this share of the best one (logit within 1.2)
@@ -32,6 +33,7 @@ RUNNER_UP = 0.3  # a second sentence must score this share of the best one (logi
 # commissioned by Odo"). Measured on dev and the SQuAD dev sample (2026-12-01): at 0.1, 10 of
 # 12 such answers are recovered, and 63 of 399 answers gain a sentence they did not need.
 CONTINUATION = 0.1
+EVIDENCE = 6  # sentences a language model reads (RAG_LLM_SOURCES=sentences), with neighbours
 _TYPED = FEATURES.index("typed")
 
 
@@ -87,6 +89,37 @@ class ExtractiveAnswerer:
         query = query or question
         return self.ranked(self.question(question, query, history), passages, query)[1]
 
+    def evidence(
+        self,
+        question: str,
+        passages: list[Passage],
+        query: str | None = None,
+        history: list[dict] | None = None,
+        limit: int = EVIDENCE,
+    ) -> list[Passage]:
+        """The passages cut down to their ``limit`` best-ranked sentences, each with the
+        sentence before and after it in its chunk (merged where they touch), best first:
+        what a small language model reads instead of whole chunks. The passages themselves
+        when none of their sentences is a candidate."""
+        query = query or question
+        ranked, _ = self.ranked(self.question(question, query, history), passages, query)
+        windows: list[list] = []  # [passage, start, end]
+        for c in ranked[:limit]:
+            start, end = sentence_window(c)
+            same = next(
+                (
+                    w
+                    for w in windows
+                    if w[0].chunk.id == c.passage.chunk.id and start <= w[2] and end >= w[1]
+                ),
+                None,
+            )
+            if same is None:
+                windows.append([c.passage, start, end])
+            else:
+                same[1], same[2] = min(same[1], start), max(same[2], end)
+        return [window_passage(p, s, e) for p, s, e in windows] or list(passages)
+
     def answer(
         self,
         question: str,
@@ -114,6 +147,24 @@ class ExtractiveAnswerer:
         if lead and not text.startswith(lead):
             text = f"{lead}. — {text}"
         return Answer(text, citations, False, query, list(passages), short=lead)
+
+
+def sentence_window(c: Candidate) -> tuple[int, int]:
+    """Article offsets of ``c`` with the sentences either side of it in its chunk."""
+    chunk = c.passage.chunk
+    spans = split_sentences(chunk.text, offset=chunk.start)
+    i = next((k for k, (s, e) in enumerate(spans) if s <= c.start < e), None)
+    if i is None:
+        return c.start, c.end
+    return spans[max(0, i - 1)][0], spans[min(len(spans) - 1, i + 1)][1]
+
+
+def window_passage(passage: Passage, start: int, end: int) -> Passage:
+    """``passage`` holding only ``start:end`` of its chunk (same chunk id, article offsets)."""
+    chunk = passage.chunk
+    text = chunk.text[start - chunk.start : end - chunk.start]
+    window = replace(chunk, text=text, start=start, end=end)
+    return replace(passage, stored=replace(passage.stored, chunk=window))
 
 
 def asked_words(q: Question) -> frozenset[str]:

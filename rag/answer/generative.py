@@ -55,6 +55,7 @@ def answer_messages(question: str, passages: list[Passage], query: str | None) -
 
 
 Gate = Callable[..., float]  # (question, passages, query, history) -> P(the passages answer)
+Evidence = Callable[..., list[Passage]]  # (question, passages, query, history) -> what to read
 
 
 class GenerativeAnswerer:
@@ -74,6 +75,7 @@ class GenerativeAnswerer:
         gate: Gate | None = None,
         gate_threshold: float = 0.0,
         judge: SupportJudge | None = None,
+        evidence: Evidence | None = None,
     ):
         self.client = client
         self.embedder = embedder
@@ -82,6 +84,14 @@ class GenerativeAnswerer:
         self.gate = gate
         self.gate_threshold = gate_threshold
         self.judge = judge  # RAG_VERIFY=model: the model's yes/no beside the embedding check
+        self.evidence = evidence  # RAG_LLM_SOURCES=sentences: what the model reads
+
+    def sources(self, question, passages, query, history) -> list[Passage]:
+        """What the model is given to read and cite: the passages, or the sentences of them
+        that ``evidence`` picks."""
+        if self.evidence is None:
+            return passages
+        return self.evidence(question, passages, query, history) or passages
 
     def stopped(self, question, passages, query, history) -> bool:
         """The passages are too unlikely to answer for the model to be asked."""
@@ -101,11 +111,12 @@ class GenerativeAnswerer:
         query = query or question
         if self.stopped(question, passages, query, history):
             return abstention(query, passages)
+        sources = self.sources(question, passages, query, history)
         try:
-            draft = self.client.complete(answer_messages(question, passages, query))
+            draft = self.client.complete(answer_messages(question, sources, query))
         except LLMError as err:
             return self._fallback(question, passages, query, history, err)
-        resolver = self._resolver(passages)
+        resolver = self._resolver(sources)
         resolver.feed(draft)
         return verified_answer(resolver.close()[1], query, passages)
 
@@ -126,10 +137,11 @@ class GenerativeAnswerer:
             yield answer.text
             yield answer
             return
-        resolver = self._resolver(passages)
+        sources = self.sources(question, passages, query, history)
+        resolver = self._resolver(sources)
         released = False
         try:
-            for piece in self.client.stream(answer_messages(question, passages, query)):
+            for piece in self.client.stream(answer_messages(question, sources, query)):
                 text = resolver.feed(piece)
                 if text:
                     released = True
