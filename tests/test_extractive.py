@@ -31,6 +31,10 @@ from rag.terms import terms
         ("How was the dam repaired?", "manner"),
         ("Is the bakery open on Sundays?", "yes_no"),
         ("What colour is the ferry?", "other"),
+        ("who is ola dahl?", "other"),  # what she is, not a name
+        ("Who is the harbour master?", "person"),
+        ("Who is the mayor's deputy?", "person"),
+        ("Who is Ola Dahl meeting in Bergen?", "person"),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
@@ -204,6 +208,18 @@ def test_a_how_many_question_is_not_answered_by_a_sentence_without_a_figure():
     assert failed_check(q, counted, asked) is None
     when = parse_question("When did the night ferry sail?")
     assert not when.amount and failed_check(when, named, frozenset(terms(when.text))) is None
+
+
+def test_the_short_answer_is_the_name_next_to_the_question_words():
+    sentence = "Ola Dahl, head of the Rowing Club, said the race in Bergen would go ahead."
+    asked = frozenset(terms("Who heads the rowing club?"))
+    assert short_answer("person", sentence, asked) == "Ola Dahl"
+    assert short_answer("person", "Bergen hosted it in Vigo.", asked) is None  # no shared word
+    # the question's own leading words and a possessive are not part of the answer
+    sentence = "The chair of the Rowing Club Ola Dahl's crew won the race."
+    assert short_answer("person", sentence, frozenset(terms("Who chairs the rowing club?"))) == (
+        "Ola Dahl"
+    )
 
 
 def test_the_short_answer_to_a_count_takes_in_the_counted_unit():

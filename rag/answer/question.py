@@ -9,6 +9,12 @@ from functools import lru_cache
 from rag.dates import TimeFrame, time_frame
 from rag.terms import terms
 
+_ROLES = (
+    r"(leaders?|officials?|person|people|man|woman|king|ruler|spokes\w+|politicians?|"
+    r"president|minister|ambassador|general|duke|count|bishop|mayor|chancellor|queen|"
+    r"secretary|governor|director|chief|head|founder|author|captain|coach|ceo|chair\w*|"
+    r"envoy|senator|judge|player|artist|writer|scientist)"
+)
 # What the question asks for, read off its opening words: the first pattern that matches
 # decides. One declared list, each with the kind of answer it asks for.
 KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
@@ -39,14 +45,14 @@ KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"\bwhat (did|does|do|has|have|had|will|would) [^?]{1,40}? "
             r"(say|said|tell|told|state|think|mean|write|add|note|explain|warn)\b",
         ),
+        # "Who is John Kirby?" asks what he is, not for a name: a bare name of up to three
+        # words after "who is" (no article, possessive, role or verb) asks for a description.
         (
-            "person",
-            r"^(who|whom|whose)\b|\bwho\b|\b(which|what) (\w+ )?(leaders?|officials?|"
-            r"person|people|man|woman|king|ruler|spokes\w+|politicians?|president|"
-            r"minister|ambassador|general|duke|count|bishop|mayor|chancellor|queen|"
-            r"secretary|governor|director|chief|head|founder|author|captain|coach|ceo|"
-            r"chair\w*|envoy|senator|judge|player|artist|writer|scientist)\b",
+            "other",
+            rf"^who (is|was|are|were) (?!(the|a|an) )(?![^?]*(['’]s\b|\b{_ROLES}\b|ing\b|ed\b))"
+            r"[\w.’'-]+( [\w.’'-]+){0,2}\W*$",
         ),
+        ("person", rf"^(who|whom|whose)\b|\bwho\b|\b(which|what) (\w+ )?{_ROLES}\b"),
         ("manner", r"^how\b|\bin what way\b"),
         (
             "yes_no",

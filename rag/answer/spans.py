@@ -122,23 +122,37 @@ def short_answer(
     kind: str, sentence: str, asked: frozenset[str], unit: str | None = None
 ) -> str | None:
     """The span to lead the answer with for a name, place, date or number question: the new
-    span nearest the words the sentence shares with the question."""
+    span closest to a word the sentence shares with the question (edge to edge: "Jerry
+    Connolly, head of the Assembly", not a name after the question's word said again)."""
     if kind not in ("person", "place", "date", "number"):
         return None
     found = new_spans(kind, sentence, asked, unit)
-    if not found:
-        return None
     anchors = [
-        m.start() for m in re.finditer(r"[\w’'-]+", sentence) if set(terms(m.group())) & asked
+        m.span() for m in re.finditer(r"[\w’'-]+", sentence) if set(terms(m.group())) & asked
     ]
-    if not anchors:
-        s, e = found[0]
-    else:
-        s, e = min(found, key=lambda span: min(abs(span[0] - a) for a in anchors))
+    if not found or not anchors:  # a sentence that shares no word with the question leads nothing
+        return None
+    s, e = min(found, key=lambda span: min(gap(span, a) for a in anchors))
     if kind == "number" and unit:
         e = through_unit(unit, sentence, e)
     text = sentence[s:e].strip(" ,;:")
+    if kind in ("person", "place"):
+        text = own_part(text, asked)
     return text if 0 < len(text) <= 60 else None
+
+
+def own_part(name: str, asked: frozenset[str]) -> str:
+    """A name without the leading words the question already gives and without a trailing
+    possessive: "NATO Julianne Smith" (asked about NATO) is "Julianne Smith"."""
+    words = name.split()
+    while len(words) > 1 and set(terms(words[0])) <= asked:
+        words = words[1:]
+    return re.sub(r"['’]s$", "", " ".join(words))
+
+
+def gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Characters between two spans (0 when they touch or overlap)."""
+    return max(0, b[0] - a[1], a[0] - b[1])
 
 
 def through_unit(unit: str, sentence: str, end: int, reach: int = 3) -> int:
