@@ -80,6 +80,6 @@ def build_backend(
         gate=extractive.confidence,
         gate_threshold=extractive.model.generation_threshold if gate is None else gate,
         judge=SupportJudge(chat_client) if settings.verify == "model" else None,
-        evidence=extractive.evidence if settings.llm_sources == "sentences" else None,
+        evidence=extractive.evidence if settings.reads_sentences(name) else None,
     )
     return Backend(generative, Condenser(chat_client))

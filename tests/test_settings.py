@@ -65,3 +65,12 @@ def test_settings_read_rag_environment_variables(monkeypatch, tmp_path):
 def test_out_of_range_settings_are_rejected(bad: dict):
     with pytest.raises(pydantic.ValidationError):
         Settings(**bad)
+
+
+def test_the_local_model_reads_sentences_and_a_hosted_one_passages_unless_told():
+    from rag import Settings
+
+    assert Settings().reads_sentences("local")
+    assert not Settings().reads_sentences("openai")
+    assert Settings(llm_sources="sentences").reads_sentences("openai")
+    assert not Settings(llm_sources="passages").reads_sentences("local")
