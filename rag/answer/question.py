@@ -70,7 +70,7 @@ _KIND_WORDS = re.compile(
 )
 _NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w’'.-]*)*")
 _FIGURE = re.compile(r"\b\d+(?:[.,]\d+)?\b")
-_UNIT = re.compile(r"\bhow (?:many|much) ([a-z]+(?: [a-z]+)?)", re.IGNORECASE)
+_UNIT = re.compile(r"\bhow (?:many|much) ([a-z][\w-]*(?: [a-z][\w-]*)?)", re.IGNORECASE)
 _AMOUNT = re.compile(
     r"\bhow (?:many|much)\b|\b(?:what|which) (?:\w+ )?(?:number|percentage|percent|amount)\b",
     re.IGNORECASE,
