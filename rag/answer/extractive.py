@@ -138,12 +138,11 @@ class ExtractiveAnswerer:
             text, citations = number_citations(versions)
             return Answer(f"{DIFFER_TEXT} {text}", citations, False, query, list(passages))
         chosen = with_context(select_sentences(ranked, q, self.max_sentences), ranked)
-        if failed_check(q, [c.text for c in chosen], asked_words(q)) is not None:
+        asked = asked_words(q)
+        if failed_check(q, [c.text for c in chosen], asked) is not None:
             return abstention(query, passages)
         text, citations = number_citations([support(c) for c in chosen])
-        lead = next(
-            (s for c in chosen if (s := short_answer(q.kind, c.text, asked_words(q), q.unit))), None
-        )
+        lead = next((s for c in chosen if (s := short_answer(q.kind, c.text, asked, q.unit))), None)
         if lead and not text.startswith(lead):
             text = f"{lead}. — {text}"
         return Answer(text, citations, False, query, list(passages), short=lead)

@@ -11,7 +11,7 @@ import numpy as np
 
 from rag.answer.meaning import Meaning
 from rag.answer.question import Question
-from rag.answer.spans import PATTERNS, new_spans
+from rag.answer.spans import PATTERNS, asked_words_at, new_spans
 from rag.keyword import KeywordIndex, bm25_idf
 from rag.retrieval import Passage
 from rag.sentences import split_sentences
@@ -230,7 +230,7 @@ def _conflicts(pairs: set[tuple[str, str]], words: list[str], asked: frozenset[s
 
 def _near(found: list[tuple[int, int]], text: str, asked, reach: int = 60) -> bool:
     """Whether a span of the asked kind stands within ``reach`` characters of a question word."""
-    anchors = [m.start() for m in re.finditer(r"[\w’'-]+", text) if set(terms(m.group())) & asked]
+    anchors = [a for a, _ in asked_words_at(text, asked)]
     return any(abs(s - a) <= reach or abs(e - a) <= reach for s, e in found for a in anchors)
 
 

@@ -104,18 +104,29 @@ _MONEY = frozenset(terms("money dollars euros pounds funds funding cash aid cost
 _CURRENCY = re.compile(r"[$€£]|\b(?:dollars?|euros?|pounds?|usd|eur|gbp|bn)\b", re.IGNORECASE)
 
 
-def counts(unit: str, sentence: str, start: int, end: int, reach: int = 3) -> bool:
-    """Whether the figure at ``start:end`` counts ``unit``: the unit's word within ``reach``
-    words after it and before the next figure ("32 allies", "three secret appendices"), or a
-    currency for money."""
+def counts(unit: str, sentence: str, start: int, end: int) -> bool:
+    """Whether the figure at ``start:end`` counts ``unit``: the unit's word in it or just
+    after it ("32 allies", "three secret appendices"), or a currency for money."""
     wanted = set(terms(unit))
-    if not wanted:
+    if not wanted or wanted & set(terms(sentence[start:end])):
         return True
-    following = PATTERNS["number"].search(sentence, end)
-    after = " ".join(sentence[end : following.start() if following else None].split()[:reach])
-    if wanted & set(terms(f"{sentence[start:end]} {after}")):
+    if unit_end(unit, sentence, end) is not None:
         return True
     return bool(wanted & _MONEY) and bool(_CURRENCY.search(sentence[max(0, start - 2) : end]))
+
+
+def unit_end(unit: str, sentence: str, end: int, reach: int = 3) -> int | None:
+    """Where the counted unit's word ends among the ``reach`` words after a figure ending at
+    ``end``, before the next figure; None when it is not there."""
+    wanted = set(terms(unit))
+    following = PATTERNS["number"].search(sentence, end)
+    stop = following.start() if following else len(sentence)
+    for n, m in enumerate(re.finditer(r"\S+", sentence[end:stop])):
+        if n >= reach:
+            break
+        if wanted & set(terms(m.group())):
+            return end + m.start() + len(m.group().rstrip(".,;:!?\"”’'"))
+    return None
 
 
 def short_answer(
@@ -127,18 +138,21 @@ def short_answer(
     if kind not in ("person", "place", "date", "number"):
         return None
     found = new_spans(kind, sentence, asked, unit)
-    anchors = [
-        m.span() for m in re.finditer(r"[\w’'-]+", sentence) if set(terms(m.group())) & asked
-    ]
+    anchors = asked_words_at(sentence, asked)
     if not found or not anchors:  # a sentence that shares no word with the question leads nothing
         return None
     s, e = min(found, key=lambda span: min(gap(span, a) for a in anchors))
     if kind == "number" and unit:
-        e = through_unit(unit, sentence, e)
+        e = unit_end(unit, sentence, e) or e  # "three secret" → "three secret appendices"
     text = sentence[s:e].strip(" ,;:")
     if kind in ("person", "place"):
         text = own_part(text, asked)
     return text if 0 < len(text) <= 60 else None
+
+
+def asked_words_at(sentence: str, asked: frozenset[str]) -> list[tuple[int, int]]:
+    """Character spans of the sentence's words that the question asks with."""
+    return [m.span() for m in re.finditer(r"[\w’'-]+", sentence) if set(terms(m.group())) & asked]
 
 
 def own_part(name: str, asked: frozenset[str]) -> str:
@@ -153,15 +167,3 @@ def own_part(name: str, asked: frozenset[str]) -> str:
 def gap(a: tuple[int, int], b: tuple[int, int]) -> int:
     """Characters between two spans (0 when they touch or overlap)."""
     return max(0, b[0] - a[1], a[0] - b[1])
-
-
-def through_unit(unit: str, sentence: str, end: int, reach: int = 3) -> int:
-    """Where a figure's phrase ends once it takes in the counted unit's word, at most
-    ``reach`` words on ("three secret" → "three secret appendices")."""
-    wanted = set(terms(unit))
-    for n, m in enumerate(re.finditer(r"\S+", sentence[end:])):
-        if n >= reach:
-            break
-        if wanted & set(terms(m.group())):
-            return end + m.start() + len(m.group().rstrip(".,;:!?\"”’'"))
-    return end
