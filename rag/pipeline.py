@@ -77,9 +77,9 @@ def build_backend(
         embedder,
         extractive,
         settings.support_threshold,
-        gate=extractive.confidence,
+        screen=extractive.read,
         gate_threshold=extractive.model.generation_threshold if gate is None else gate,
         judge=SupportJudge(chat_client) if settings.verify == "model" else None,
-        evidence=extractive.evidence if settings.reads_sentences(name) else None,
+        reads_sentences=settings.reads_sentences(name),
     )
     return Backend(generative, Condenser(chat_client))

@@ -25,7 +25,7 @@ from conftest import SEEDS, HashingEmbedder, shared_minilm, stop_process
 
 import rag
 from rag.answer import ABSTAIN_TEXT
-from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.extractive import ExtractiveAnswerer, Reading
 from rag.answer.generative import GenerativeAnswerer
 from rag.conversation import Condenser, standalone_query
 from rag.llm import prompt
@@ -488,11 +488,11 @@ def test_the_model_is_not_asked_when_the_gate_says_the_passages_do_not_answer(ll
     with ChatServer(script) as server:
         library = llm_pipeline(server, generation_gate=0.9)
         generative = library.backend().answerer
-        generative.gate = lambda *_: 0.2  # the passages are unlikely to answer
+        generative.screen = lambda _q, passages, *_: Reading(0.2, passages)  # unlikely to answer
         assert library.ask(WHERE).text == ABSTAIN_TEXT
         *_, streamed = library.ask_stream(WHERE)
         assert streamed.abstained and server.bodies(condense=False) == []
-        generative.gate = lambda *_: 0.95
+        generative.screen = lambda _q, passages, *_: Reading(0.95, passages)
         assert not library.ask(WHERE).abstained
         assert len(server.bodies(condense=False)) == 1
 
@@ -814,3 +814,22 @@ def test_evidence_windows_are_verbatim_and_led_by_the_best_sentence(indexed):
         assert w.chunk.id in {p.chunk.id for p in answer.passages}
     best = answer.citations[0]
     assert windows[0].chunk.start <= best.start and best.end <= windows[0].chunk.end
+
+
+def test_a_generated_answer_ranks_the_sentences_once_for_gate_and_evidence(llm_pipeline):
+    def script(body):
+        return Reply(
+            "Leaders will meet in the Lithuanian capital Vilnius in mid-July. "
+            f"[{number_of(body, 'Vilnius in mid-July')}]"
+        )
+
+    with ChatServer(script) as server:
+        library = llm_pipeline(server, llm_sources="sentences", generation_gate=0.001)
+        generative = library.backend().answerer
+        extractive = generative.fallback
+        rankings = []
+        real = extractive.ranked
+        extractive.ranked = lambda *a: rankings.append(a) or real(*a)
+        answer = library.ask(WHERE)
+        assert not answer.abstained and "Vilnius" in answer.text
+        assert len(rankings) == 1  # the gate's confidence and the model's sentences alike

@@ -3,7 +3,7 @@ fitted weights over general signals; abstains when even the best is unlikely."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -86,8 +86,7 @@ class ExtractiveAnswerer:
         history: list[dict] | None = None,
     ) -> float:
         """The gate's probability that ``passages`` hold the answer (0 when none is a candidate)."""
-        query = query or question
-        return self.ranked(self.question(question, query, history), passages, query)[1]
+        return self.read(question, passages, query, history).confidence
 
     def evidence(
         self,
@@ -97,28 +96,24 @@ class ExtractiveAnswerer:
         history: list[dict] | None = None,
         limit: int = EVIDENCE,
     ) -> list[Passage]:
-        """The passages cut down to their ``limit`` best-ranked sentences, each with the
-        sentence before and after it in its chunk (merged where they touch), best first:
-        what a small language model reads instead of whole chunks. The passages themselves
-        when none of their sentences is a candidate."""
+        """The passages cut down to their ``limit`` best-ranked sentences (see ``read``)."""
+        return self.read(question, passages, query, history, limit).evidence
+
+    def read(
+        self,
+        question: str,
+        passages: list[Passage],
+        query: str | None = None,
+        history: list[dict] | None = None,
+        limit: int = EVIDENCE,
+    ) -> Reading:
+        """What one ranking tells a language model before it is asked: the gate's
+        confidence, and the passages cut down to their ``limit`` best-ranked sentences, each
+        with the sentence before and after it in its chunk (merged where they touch), best
+        first (the passages themselves when none of their sentences is a candidate)."""
         query = query or question
-        ranked, _ = self.ranked(self.question(question, query, history), passages, query)
-        windows: list[list] = []  # [passage, start, end]
-        for c in ranked[:limit]:
-            start, end = sentence_window(c)
-            same = next(
-                (
-                    w
-                    for w in windows
-                    if w[0].chunk.id == c.passage.chunk.id and start <= w[2] and end >= w[1]
-                ),
-                None,
-            )
-            if same is None:
-                windows.append([c.passage, start, end])
-            else:
-                same[1], same[2] = min(same[1], start), max(same[2], end)
-        return [window_passage(p, s, e) for p, s, e in windows] or list(passages)
+        ranked, confidence = self.ranked(self.question(question, query, history), passages, query)
+        return Reading(confidence, evidence_windows(ranked[:limit]) or list(passages))
 
     def answer(
         self,
@@ -146,6 +141,32 @@ class ExtractiveAnswerer:
         if lead and not text.startswith(lead):
             text = f"{lead}. — {text}"
         return Answer(text, citations, False, query, list(passages), short=lead)
+
+
+@dataclass(frozen=True)
+class Reading:
+    confidence: float  # the gate's probability that the passages hold the answer
+    evidence: list[Passage]  # their best sentences, with neighbours, for a model to read
+
+
+def evidence_windows(best: list[Candidate]) -> list[Passage]:
+    """Each candidate's sentence window, merged with an earlier one it touches, best first."""
+    windows: list[list] = []  # [passage, start, end]
+    for c in best:
+        start, end = sentence_window(c)
+        same = next(
+            (
+                w
+                for w in windows
+                if w[0].chunk.id == c.passage.chunk.id and start <= w[2] and end >= w[1]
+            ),
+            None,
+        )
+        if same is None:
+            windows.append([c.passage, start, end])
+        else:
+            same[1], same[2] = min(same[1], start), max(same[2], end)
+    return [window_passage(p, s, e) for p, s, e in windows]
 
 
 def sentence_window(c: Candidate) -> tuple[int, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rag.answer.base import Answer, Answerer, abstention, word_pieces
 from rag.embedding import Embedder
@@ -17,6 +18,9 @@ from rag.llm import ChatClient, LLMError, prompt
 from rag.retrieval import Passage
 from rag.support import SourceIndex
 from rag.verify import MarkerResolver, Resolution
+
+if TYPE_CHECKING:
+    from rag.answer.extractive import Reading
 
 _FENCE_TAG = re.compile(r"<(/?)(sources?)\b", re.IGNORECASE)
 
@@ -54,16 +58,19 @@ def answer_messages(question: str, passages: list[Passage], query: str | None) -
     ]
 
 
-Gate = Callable[..., float]  # (question, passages, query, history) -> P(the passages answer)
-Evidence = Callable[..., list[Passage]]  # (question, passages, query, history) -> what to read
+# (question, passages, query, history) -> the extractive ranking's Reading: the gate's
+# confidence that the passages answer, and their best sentences for the model to read
+Screen = Callable[..., "Reading"]
 
 
 class GenerativeAnswerer:
     """Generates with ``client``, verifies with ``embedder``; ``fallback`` when the model fails.
 
-    ``gate`` (the extractive answerer's confidence) keeps the model from being asked when
-    the passages are unlikely to hold the answer: below ``gate_threshold`` the answer is the
-    abstention, at once and with no chance to invent one.
+    ``screen`` (the extractive answerer's ranking, read once per answer) keeps the model
+    from being asked when the passages are unlikely to hold the answer: below
+    ``gate_threshold`` the answer is the abstention, at once and with no chance to invent
+    one. With ``reads_sentences`` the model reads the screen's best sentences, not the
+    whole passages.
     """
 
     def __init__(
@@ -72,34 +79,32 @@ class GenerativeAnswerer:
         embedder: Embedder | None,
         fallback: Answerer,
         support_threshold: float,
-        gate: Gate | None = None,
+        screen: Screen | None = None,
         gate_threshold: float = 0.0,
         judge: SupportJudge | None = None,
-        evidence: Evidence | None = None,
+        reads_sentences: bool = False,
     ):
         self.client = client
         self.embedder = embedder
         self.fallback = fallback
         self.support_threshold = support_threshold
-        self.gate = gate
+        self.screen = screen
         self.gate_threshold = gate_threshold
         self.judge = judge  # RAG_VERIFY=model: the model's yes/no beside the embedding check
-        self.evidence = evidence  # RAG_LLM_SOURCES=sentences: what the model reads
+        self.reads_sentences = reads_sentences  # RAG_LLM_SOURCES=sentences
 
-    def sources(self, question, passages, query, history) -> list[Passage]:
-        """What the model is given to read and cite: the passages, or the sentences of them
-        that ``evidence`` picks."""
-        if self.evidence is None:
-            return passages
-        return self.evidence(question, passages, query, history) or passages
-
-    def stopped(self, question, passages, query, history) -> bool:
-        """The passages are too unlikely to answer for the model to be asked."""
+    def sources(self, question, passages, query, history) -> list[Passage] | None:
+        """What the model is given to read and cite (the passages, or the screen's best
+        sentences of them), or None when the screen says they are too unlikely to answer."""
         if not passages:
-            return True
-        if self.gate is None or self.gate_threshold <= 0:
-            return False
-        return self.gate(question, passages, query, history) < self.gate_threshold
+            return None
+        gated = self.gate_threshold > 0
+        if self.screen is None or not (gated or self.reads_sentences):
+            return passages
+        reading = self.screen(question, passages, query, history)
+        if gated and reading.confidence < self.gate_threshold:
+            return None
+        return (reading.evidence or passages) if self.reads_sentences else passages
 
     def answer(
         self,
@@ -109,9 +114,9 @@ class GenerativeAnswerer:
         history: list[dict] | None = None,
     ) -> Answer:
         query = query or question
-        if self.stopped(question, passages, query, history):
-            return abstention(query, passages)
         sources = self.sources(question, passages, query, history)
+        if sources is None:
+            return abstention(query, passages)
         try:
             draft = self.client.complete(answer_messages(question, sources, query))
         except LLMError as err:
@@ -132,12 +137,12 @@ class GenerativeAnswerer:
         If the model fails part-way, the last item is the extractive answer with a notice.
         """
         query = query or question
-        if self.stopped(question, passages, query, history):
+        sources = self.sources(question, passages, query, history)
+        if sources is None:
             answer = abstention(query, passages)
             yield answer.text
             yield answer
             return
-        sources = self.sources(question, passages, query, history)
         resolver = self._resolver(sources)
         released = False
         try:
