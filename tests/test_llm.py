@@ -807,7 +807,7 @@ def test_evidence_windows_are_verbatim_and_led_by_the_best_sentence(indexed):
     with rag.Library(settings, embedder=HashingEmbedder()) as library:
         answer = library.ask(WHERE)
         extractive = library.backend("extractive").answerer
-        windows = extractive.evidence(WHERE, answer.passages, answer.query, [], limit=3)
+        windows = extractive.read(WHERE, answer.passages, answer.query, [], limit=3).evidence
     assert 1 <= len(windows) <= 3
     for w in windows:
         assert w.chunk.text == article(corpus, w.chunk.doc_id)[w.chunk.start : w.chunk.end]

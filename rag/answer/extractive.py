@@ -88,17 +88,6 @@ class ExtractiveAnswerer:
         """The gate's probability that ``passages`` hold the answer (0 when none is a candidate)."""
         return self.read(question, passages, query, history).confidence
 
-    def evidence(
-        self,
-        question: str,
-        passages: list[Passage],
-        query: str | None = None,
-        history: list[dict] | None = None,
-        limit: int = EVIDENCE,
-    ) -> list[Passage]:
-        """The passages cut down to their ``limit`` best-ranked sentences (see ``read``)."""
-        return self.read(question, passages, query, history, limit).evidence
-
     def read(
         self,
         question: str,
