@@ -141,3 +141,13 @@ def test_the_time_questions_are_reported_per_split_side_by_side():
     assert "| accuracy (answerable) | 1.000 (1/1) | — |" in table
     assert "| abstention | — | 0.000 (0/1) |" in table
     assert "t9" in table
+
+
+def test_the_answer_judge_reads_the_quotes_without_lead_or_markers():
+    from eval.answer_judge import judge_messages, quoted
+
+    answer = "Ana Ruiz. — The council named Ana Ruiz its chair. [1] She starts in May. [2]"
+    assert quoted(answer) == "The council named Ana Ruiz its chair. She starts in May."
+    assert quoted("The articles don't say.") == "The articles don't say."
+    system, user = judge_messages("Who chairs the council?", quoted(answer))
+    assert "yes or no" in system["content"] and "Who chairs the council?" in user["content"]
