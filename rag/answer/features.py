@@ -80,10 +80,6 @@ class Candidate:
     def doc_id(self) -> str:
         return self.passage.chunk.doc_id
 
-    @property
-    def in_context(self) -> str:
-        return f"{self.before} {self.text}"
-
 
 def passage_sentences(passages: list[Passage]) -> list[tuple[Passage, int, int, str]]:
     """Each distinct sentence of the passages (in article order), with its best passage."""
