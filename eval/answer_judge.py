@@ -6,7 +6,7 @@ the quoted sentence answers the question (``eval/answer_judge.txt``; P(yes) from
 token's logprobs). Prints the AUC of P(yes), of the gate's confidence and of their sum for
 telling right answers from wrong ones and from answers to unanswerable questions.
 
-    python -m eval.answer_judge MODEL.gguf [--split dev]
+    python -m eval.answer_judge MODEL.gguf [--split dev] [--limit N]
 
 Measured 2026-12-01 with Qwen2.5-Coder-1.5B on 124 dev answers: AUC 0.653 (the gate 0.744,
 the sum 0.745), so the gate does not read it. Never run it on test to choose anything.
@@ -39,16 +39,18 @@ def judge_messages(question: str, sentence: str) -> list[dict[str, str]]:
 def main(argv: list[str] | None = None) -> int:
     from sklearn.metrics import roc_auc_score
 
-    from rag.local_llm import local_chat_client
-    from rag.settings import Settings
+    from rag import Library, Settings
 
     parser = argparse.ArgumentParser(prog="python -m eval.answer_judge", description=__doc__)
     parser.add_argument("gguf", type=Path)
     parser.add_argument("--split", default="dev", choices=("dev", "squad"))
+    parser.add_argument("--limit", type=int, help="only the first N answers")
     args = parser.parse_args(argv)
     report = json.loads((HERE / "out" / f"report-{args.split}.json").read_text())
-    rows = [r for r in report["systems"]["bm25"]["rows"] if not r["abstained"]]
-    client = local_chat_client(Settings(answerer="local", llm_gguf=args.gguf))
+    rows = [r for r in report["systems"]["bm25"]["rows"] if not r["abstained"]][: args.limit]
+    # the model RAG_ANSWERER=local serves, through the same client the answerer asks
+    library = Library(Settings(answerer="local", llm_gguf=args.gguf))
+    client = library.backend().answerer.client
     judged = []
     try:
         for r in rows:
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             if p is not None:
                 judged.append((r["answerable"] and r["correct"], p, r["confidence"]))
     finally:
-        client.close()
+        library.close()
     right = [j[0] for j in judged]
     print(f"{len(judged)} answers judged, {sum(right)} right")
     for name, values in (
