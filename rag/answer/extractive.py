@@ -86,7 +86,8 @@ class ExtractiveAnswerer:
         history: list[dict] | None = None,
     ) -> float:
         """The gate's probability that ``passages`` hold the answer (0 when none is a candidate)."""
-        return self.read(question, passages, query, history).confidence
+        query = query or question
+        return self.ranked(self.question(question, query, history), passages, query)[1]
 
     def read(
         self,

@@ -60,6 +60,7 @@ def answer_messages(question: str, passages: list[Passage], query: str | None) -
 
 # (question, passages, query, history) -> the extractive ranking's Reading: the gate's
 # confidence that the passages answer, and their best sentences for the model to read
+# (the passages themselves when none of their sentences is a candidate: never empty)
 Screen = Callable[..., "Reading"]
 
 
@@ -104,7 +105,7 @@ class GenerativeAnswerer:
         reading = self.screen(question, passages, query, history)
         if gated and reading.confidence < self.gate_threshold:
             return None
-        return (reading.evidence or passages) if self.reads_sentences else passages
+        return reading.evidence if self.reads_sentences else passages
 
     def answer(
         self,
