@@ -72,7 +72,8 @@ class Library:
         condense: Condense | None = None,
     ):
         self.settings = settings or Settings()
-        self.embedder = remembering(embedder) if embedder else build_embedder(self.settings)
+        s = self.settings
+        self.embedder = remembering(embedder, s) if embedder else build_embedder(s)
         self.index = build_index(self.settings, self.embedder)
         self._custom = Backend(answerer, condense or standalone_query) if answerer else None
         self._condense = condense

