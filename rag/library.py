@@ -311,6 +311,28 @@ class Library:
             self.index.remove(*ids)
         return removal
 
+    def prepare_sentences(self, stop: threading.Event | None = None, batch: int = 4) -> int:
+        """Embed, ``batch`` at a time, every indexed sentence whose vectors are not yet kept
+        in the data folder, so that no question waits for them (e5 costs ~50 ms a sentence);
+        returns how many sentences it went through. `rag serve` runs it in the background
+        once the index is in step; ``stop`` ends it early."""
+        from rag.answer.meaning import SentenceVectors
+        from rag.sentences import split_sentences
+
+        self._require_open()
+        if not isinstance(self.embedder, SentenceVectors):
+            return 0
+        meaning, done = self.embedder.meaning, 0
+        for stored in self.index.store.all_chunks():
+            text = stored.chunk.text
+            sentences = [text[s:e] for s, e in split_sentences(text)]
+            for i in range(0, len(sentences), batch):
+                if self._closed or (stop is not None and stop.is_set()):
+                    return done
+                meaning.prepare(sentences[i : i + batch])
+                done += len(sentences[i : i + batch])
+        return done
+
     def status(self) -> Status:
         articles = self.index.store.articles()
         s = self.settings

@@ -84,3 +84,28 @@ def test_a_library_keeps_sentence_vectors_in_its_data_folder(tmp_path):
         again = library.ask("Who is the US Ambassador to NATO?")
     assert again.text == answer.text
     assert fresh.embedded == 1  # the question; its sentences came from disk
+
+
+def test_prepared_sentences_leave_a_question_nothing_to_embed_but_itself(tmp_path):
+    import threading
+
+    from rag.answer.meaning import E5_NAME
+    from rag.sentences import split_sentences
+
+    settings = rag.Settings(corpus_dir=SEEDS, data_dir=tmp_path / "data")
+    with rag.Library(settings, embedder=HashingEmbedder()) as library:
+        library.ingest()
+        stopped = threading.Event()
+        stopped.set()
+        assert library.prepare_sentences(stop=stopped) == 0  # asked to stop: stops at once
+        done = library.prepare_sentences()
+        chunks = [s.chunk.text for s in library.index.store.all_chunks()]
+    sentences = [t[s:e] for t in chunks for s, e in split_sentences(t)]
+    assert done == len(sentences) > 50
+    cache = VectorCache(tmp_path / "data" / FILE_NAME)
+    assert set(cache.get(E5_NAME, sentences)) == set(sentences)
+    assert set(cache.get(HashingEmbedder.name, sentences)) == set(sentences)
+    fresh = HashingEmbedder()
+    with rag.Library(settings, embedder=fresh) as library:
+        library.ask("What did Kirby say about the leftover funds?")
+    assert fresh.embedded == 1

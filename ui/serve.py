@@ -52,7 +52,8 @@ def serve(settings: rag.Settings | None = None) -> None:
 
 def _prepare(library: LazyLibrary, ready: Readiness) -> None:
     """Sync the index with the corpus folder, then ask one throwaway question (extractive, so
-    no LLM is called) to load the model before anyone asks."""
+    no LLM is called) to load the model before anyone asks, then embed the sentences no
+    question has met yet (kept on disk: a restart finds them)."""
     try:
         ready.step("Loading the embedding model and opening the index")
         library.get()
@@ -67,3 +68,8 @@ def _prepare(library: LazyLibrary, ready: Readiness) -> None:
         library.ask("warm up", answerer="extractive")
     except Exception as err:
         log.warning("loading the model failed: %s", err)
+        return
+    try:
+        library.prepare_sentences()
+    except Exception as err:  # answers still work: they embed what they need themselves
+        log.warning("embedding the sentences ahead of questions stopped: %s", err)

@@ -125,6 +125,11 @@ class Meaning:
         self.minilm = minilm
         self.e5 = e5 or E5Vectors()
 
+    def prepare(self, texts: list[str]) -> None:
+        """Embed ``texts`` (sentences) under both models ahead of any question."""
+        self.minilm(texts, keep=True)
+        self.e5(texts)
+
     def similarities(self, query: str, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         minilm = self.minilm(texts, keep=True) @ self.minilm([query])[0]
         e5 = self.e5(texts) @ self.e5([query], query=True)[0]
