@@ -84,6 +84,8 @@ class Library:
         self._backends: dict[str, tuple[object, Backend]] = {}
         self._building = threading.Lock()
         self._closed = False
+        self._preparing = threading.Lock()  # prepare_sentences: one run at a time
+        self._prepare_again = False
 
     def __enter__(self) -> Library:
         return self
@@ -315,11 +317,25 @@ class Library:
         """Embed, ``batch`` at a time, every indexed sentence whose vectors are not yet kept
         in the data folder, so that no question waits for them (e5 costs ~50 ms a sentence);
         returns how many sentences it went through. `rag serve` runs it in the background
-        once the index is in step; ``stop`` ends it early."""
+        once the index is in step and after uploads; ``stop`` ends it early. One run at a
+        time: a call during a run returns 0 and has the run go over the index once more."""
+        self._require_open()
+        self._prepare_again = True
+        if not self._preparing.acquire(blocking=False):
+            return 0
+        done = 0
+        try:
+            while self._prepare_again and not self._stopped(stop):
+                self._prepare_again = False
+                done += self._prepare_once(stop, batch)
+        finally:
+            self._preparing.release()
+        return done
+
+    def _prepare_once(self, stop: threading.Event | None, batch: int) -> int:
         from rag.answer.meaning import SentenceVectors
         from rag.sentences import split_sentences
 
-        self._require_open()
         if not isinstance(self.embedder, SentenceVectors):
             return 0
         meaning, done = self.embedder.meaning, 0
@@ -327,11 +343,14 @@ class Library:
             text = stored.chunk.text
             sentences = [text[s:e] for s, e in split_sentences(text)]
             for i in range(0, len(sentences), batch):
-                if self._closed or (stop is not None and stop.is_set()):
+                if self._stopped(stop):
                     return done
                 meaning.prepare(sentences[i : i + batch])
                 done += len(sentences[i : i + batch])
         return done
+
+    def _stopped(self, stop: threading.Event | None) -> bool:
+        return self._closed or (stop is not None and stop.is_set())
 
     def status(self) -> Status:
         articles = self.index.store.articles()

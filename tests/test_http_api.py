@@ -265,3 +265,30 @@ def test_since_and_until_body_fields_restrict_the_sources(server):
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "since"
     streamed = http.post("/v1/chat/completions", json=ask | {"until": "soon", "stream": True})
     assert streamed.status_code == 400 and "until" in streamed.json()["error"]["message"]
+
+
+def test_the_server_embeds_sentences_ahead_of_questions_and_after_an_upload(server):
+    """`rag serve` fills the data folder's sentence vectors (rag/vector_cache.py) in the
+    background: the seeds' at start, an upload's after it, so no question waits for e5."""
+    from rag.answer.meaning import E5_NAME
+    from rag.sentences import split_sentences
+    from rag.vector_cache import FILE_NAME, VectorCache
+
+    def eventually_known(sentence: str) -> bool:
+        for _ in range(1200):  # a generous bound for a busy machine, not a timing claim
+            if VectorCache(server.data / FILE_NAME).get(E5_NAME, [sentence]):
+                return True
+            time.sleep(0.1)
+        return False
+
+    text = (SEEDS / "004_49dc9b557f48420a.txt").read_text(encoding="utf-8")
+    sentences = [text[s:e] for s, e in split_sentences(text)]
+    assert eventually_known(sentences[len(sentences) // 2])  # never asked about by a test
+    article = LIGHTHOUSE.replace("Zembla", "Yarrow").replace("Marta Quist", "Ivo Brand")
+    files = {"file": ("beacon.md", article.encode(), "text/markdown")}
+    http = server.http()
+    assert http.post("/v1/articles", files=files).status_code == 201
+    assert eventually_known(
+        "The engineer Ivo Brand led the two-year restoration of the lighthouse."
+    )
+    assert http.delete("/v1/articles/beacon").status_code == 200

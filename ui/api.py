@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 import rag
+from ui.library import prepare_in_background
 
 MODELS = {"rag": None, "rag-extractive": "extractive", "rag-openai": "openai"}
 CITATION_FIELDS = ("number", "doc_id", "title", "date", "outlet", "quote", "start", "end")
@@ -80,6 +81,8 @@ def router(library, settings: rag.Settings, ready: threading.Event | None) -> AP
     async def upload(request: Request) -> JSONResponse:
         uploads = await uploaded_files(request)
         report = await run_in_threadpool(library.add_files, uploads)
+        if report.saved:
+            prepare_in_background(library)
         if report.refused and not (report.saved or report.unchanged):
             reasons = "; ".join(f"{name}: {why}" for name, why in report.refused)
             raise APIError(400, f"nothing was added ({reasons})", "upload_refused", "file")

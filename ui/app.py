@@ -19,7 +19,7 @@ from rag import LARGEST_UPLOAD_BYTES, UPLOAD_LIMITS, Settings
 from ui import cards, chats
 from ui.chats import plain_history
 from ui.feedback import FeedbackLog
-from ui.library import LazyLibrary
+from ui.library import LazyLibrary, prepare_in_background
 
 log = logging.getLogger("rag")
 
@@ -334,6 +334,8 @@ def articles_panel(app: gr.Blocks, library, articles_tab) -> None:
         except (OSError, ValueError, RuntimeError) as err:
             failed = cards.notice_html([f"Upload failed: {err}"], "error")
             return failed, gr.skip(), gr.skip(), None, gr.Button(visible=True)
+        if report.saved:
+            prepare_in_background(library)
         kind = "error" if report.refused and not report.saved else "info"
         rows = article_rows(library)
         return cards.notice_html(report.lines(), kind), rows, rows, None, gr.Button(visible=True)

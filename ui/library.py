@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
 import rag
+
+log = logging.getLogger("rag")
 
 
 class LazyLibrary:
@@ -56,3 +59,17 @@ class Readiness(threading.Event):
 
     def step(self, phase: str) -> None:
         self.phase = phase
+
+
+def prepare_in_background(library) -> None:
+    """Embed the sentences new articles brought (``library.prepare_sentences``) in a thread
+    of its own, so that an upload's reply returns now and the first question on them finds
+    them ready."""
+
+    def run() -> None:
+        try:
+            library.prepare_sentences()
+        except Exception as err:  # answers embed what they need themselves
+            log.warning("embedding the new sentences ahead of questions stopped: %s", err)
+
+    threading.Thread(target=run, daemon=True).start()
