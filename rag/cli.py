@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("dir", nargs="?", type=Path, help="corpus folder (default: RAG_CORPUS_DIR)")
     p.add_argument("--rebuild", action="store_true", help="drop the index and rebuild it")
+    p.add_argument(
+        "--prepare",
+        action="store_true",
+        help="also embed every sentence for the answerer now (kept in the data folder; "
+        "~50 ms a sentence once), so no later question waits for it",
+    )
     p.set_defaults(run=cmd_ingest)
 
     p = sub.add_parser("ask", help="answer one question with numbered sources")
@@ -131,6 +137,8 @@ def cmd_ingest(args) -> int:
     with _library(args.dir) as library:
         report = library.ingest(progress=True)
         print(report.summary())
+        if args.prepare:
+            print(f"{library.prepare_sentences()} sentences ready for questions")
         status = library.status()
     print(f"index: {status.articles} articles, {status.chunks} chunks")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import numpy as np
 from conftest import SEEDS, HashingEmbedder
@@ -109,3 +110,19 @@ def test_prepared_sentences_leave_a_question_nothing_to_embed_but_itself(tmp_pat
     with rag.Library(settings, embedder=fresh) as library:
         library.ask("What did Kirby say about the leftover funds?")
     assert fresh.embedded == 1
+
+
+def test_rag_ingest_prepare_readies_every_sentence(monkeypatch, tmp_path, capsys):
+    from rag.cli import main
+
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(SEEDS))
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    assert main(["ingest", "--prepare"]) == 0
+    out = capsys.readouterr().out
+    ready = int(out.split(" sentences ready for questions")[0].split()[-1])
+    assert ready > 50
+    with sqlite3.connect(tmp_path / "data" / FILE_NAME) as db:
+        kept = dict(db.execute("SELECT model, COUNT(*) FROM vectors GROUP BY model").fetchall())
+    assert len(kept) == 2  # MiniLM's and e5's
+    minilm, e5 = kept.values()
+    assert minilm == e5 and 50 < e5 <= ready  # each distinct sentence once (chunks overlap)
