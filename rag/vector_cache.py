@@ -4,8 +4,9 @@ process on the same folder reads them back. e5 costs ~50 ms a news sentence on o
 bulk of an answer over sentences not seen before.
 
 A cache, not a store: rows are keyed by model and a hash of the text, the oldest go first
-past ``limit``, and any SQLite failure (a read-only folder, a damaged file, a long lock) turns
-it off with one warning; the vectors are then computed as before.
+past ``limit``; a file held by another process past ``timeout`` is skipped that once, and any
+other failure (a read-only folder, a damaged file) turns the cache off with one warning. The
+vectors are then computed as before.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ _BATCH = 500  # keys per SELECT (SQLite allows 999 parameters in old builds)
 
 
 class VectorCache:
-    def __init__(self, path: Path, limit: int = 100_000):
+    def __init__(self, path: Path, limit: int = 100_000, timeout: float = 2.0):
         self.path = Path(path)
         self.limit = limit
+        self._timeout = timeout
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._off = False
@@ -91,7 +93,7 @@ class VectorCache:
         if self._db is None and not self._off:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(self.path, timeout=2.0, check_same_thread=False)
+                db = sqlite3.connect(self.path, timeout=self._timeout, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS vectors "
@@ -103,6 +105,8 @@ class VectorCache:
         return self._db
 
     def _turn_off(self, err: Exception) -> None:
+        if isinstance(err, sqlite3.OperationalError) and "locked" in str(err):
+            return  # another process holds the file longer than ``timeout``: skip this once
         log.warning("sentence vectors are not kept on disk (%s: %s)", self.path, err)
         self._off = True
         if self._db is not None:

@@ -126,3 +126,19 @@ def test_rag_ingest_prepare_readies_every_sentence(monkeypatch, tmp_path, capsys
     assert len(kept) == 2  # MiniLM's and e5's
     minilm, e5 = kept.values()
     assert minilm == e5 and 50 < e5 <= ready  # each distinct sentence once (chunks overlap)
+
+
+def test_a_file_another_process_holds_is_skipped_not_given_up(tmp_path, caplog):
+    path = tmp_path / FILE_NAME
+    cache = VectorCache(path)
+    cache.put("m", {SENTENCES[0]: np.ones(3, dtype=np.float32)})
+    holder = sqlite3.connect(path, timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")  # another process writing, for longer than the timeout
+    slow = VectorCache(path, timeout=0.1)
+    with caplog.at_level(logging.WARNING, logger="rag"):
+        slow.put("m", {SENTENCES[1]: np.ones(3, dtype=np.float32)})
+    holder.rollback()
+    holder.close()
+    assert "not kept on disk" not in caplog.text
+    slow.put("m", {SENTENCES[2]: np.ones(3, dtype=np.float32)})
+    assert set(slow.get("m", SENTENCES)) == {SENTENCES[0], SENTENCES[2]}
