@@ -317,8 +317,10 @@ class Library:
         """Embed, ``batch`` at a time, every indexed sentence whose vectors are not yet kept
         in the data folder, so that no question waits for them (e5 costs ~50 ms a sentence);
         returns how many sentences it went through. `rag serve` runs it in the background
-        once the index is in step and after uploads; ``stop`` ends it early. One run at a
-        time: a call during a run returns 0 and has the run go over the index once more."""
+        once the index is in step and after uploads; ``stop`` ends it early, and so does the
+        cache's size (a corpus of more sentences than it keeps has its first ones ready, the
+        rest embedded as questions reach them). One run at a time: a call during a run
+        returns 0 and has the run go over the index once more."""
         self._require_open()
         self._prepare_again = True
         if not self._preparing.acquire(blocking=False):
@@ -338,12 +340,15 @@ class Library:
 
         if not isinstance(self.embedder, SentenceVectors):
             return 0
-        meaning, done = self.embedder.meaning, 0
+        meaning, done, room = self.embedder.meaning, 0, self.embedder.room()
         for stored in self.index.store.all_chunks():
             text = stored.chunk.text
             sentences = [text[s:e] for s, e in split_sentences(text)]
             for i in range(0, len(sentences), batch):
                 if self._stopped(stop):
+                    return done
+                if done >= room:  # more would push out what was just embedded
+                    log.info("%d sentences embedded ahead; the rest as questions reach them", done)
                     return done
                 meaning.prepare(sentences[i : i + batch])
                 done += len(sentences[i : i + batch])

@@ -142,3 +142,14 @@ def test_a_file_another_process_holds_is_skipped_not_given_up(tmp_path, caplog):
     assert "not kept on disk" not in caplog.text
     slow.put("m", {SENTENCES[2]: np.ones(3, dtype=np.float32)})
     assert set(slow.get("m", SENTENCES)) == {SENTENCES[0], SENTENCES[2]}
+
+
+def test_preparing_stops_where_the_cache_would_push_out_what_it_just_kept(tmp_path):
+    settings = rag.Settings(corpus_dir=SEEDS, data_dir=tmp_path / "data")
+    small = VectorCache(tmp_path / "small.sqlite", limit=40)  # 20 sentences under two models
+    with rag.Library(settings, embedder=SentenceVectors(HashingEmbedder(), cache=small)) as lib:
+        lib.ingest()
+        assert 20 <= lib.prepare_sentences() < 30
+    with sqlite3.connect(tmp_path / "small.sqlite") as db:
+        (kept,) = db.execute("SELECT COUNT(*) FROM vectors").fetchone()
+    assert kept <= 40

@@ -33,6 +33,10 @@ class SentenceVectors:
         """Both similarities over this embedder, one per embedder (its caches live as long)."""
         return Meaning(self, E5Vectors(cache=self.cache))
 
+    def room(self) -> int:
+        """How many sentences can be kept, under both models, before the first go again."""
+        return min(self.limit, self.cache.limit // 2) if self.cache else self.limit
+
     def embed(self, texts: list[str]) -> list[list[float]]:
         """The Embedder interface: a single query is remembered, batches (ingest) are not."""
         if len(texts) == 1:
