@@ -335,15 +335,12 @@ class Library:
         return done
 
     def _prepare_once(self, stop: threading.Event | None, batch: int) -> int:
-        from rag.answer.meaning import SentenceVectors
-        from rag.sentences import split_sentences
+        from rag.answer.features import chunk_sentences
 
-        if not isinstance(self.embedder, SentenceVectors):
-            return 0
+        # self.embedder is always the remembering one (pipeline.remembering)
         meaning, done, room = self.embedder.meaning, 0, self.embedder.room()
         for stored in self.index.store.all_chunks():
-            text = stored.chunk.text
-            sentences = [text[s:e] for s, e in split_sentences(text)]
+            sentences = [text for _, _, text in chunk_sentences(stored.chunk)]
             for i in range(0, len(sentences), batch):
                 if self._stopped(stop):
                     return done

@@ -80,15 +80,20 @@ class Candidate:
         return self.passage.chunk.doc_id
 
 
+def chunk_sentences(chunk) -> list[tuple[int, int, str]]:
+    """A chunk's sentences as candidates: article offsets and text (the strings whose
+    vectors the answerer reads, and `Library.prepare_sentences` embeds ahead)."""
+    spans = split_sentences(chunk.text, offset=chunk.start)
+    return [(s, e, chunk.text[s - chunk.start : e - chunk.start]) for s, e in spans]
+
+
 def passage_sentences(passages: list[Passage]) -> list[tuple[Passage, int, int, str]]:
     """Each distinct sentence of the passages (in article order), with its best passage."""
     found: dict[tuple[str, int], tuple[Passage, int, int, str]] = {}
     for passage in passages:
-        chunk = passage.chunk
-        for start, end in split_sentences(chunk.text, offset=chunk.start):
-            key = (chunk.doc_id, start)
+        for start, end, text in chunk_sentences(passage.chunk):
+            key = (passage.chunk.doc_id, start)
             if key not in found or found[key][0].rank > passage.rank:
-                text = chunk.text[start - chunk.start : end - chunk.start]
                 found[key] = (passage, start, end, text)
     return [found[k] for k in sorted(found)]
 
