@@ -61,15 +61,16 @@ class Readiness(threading.Event):
         self.phase = phase
 
 
+def prepare_sentences(library) -> None:
+    """``library.prepare_sentences()``; a failure is a warning, since answers embed what they
+    need themselves."""
+    try:
+        library.prepare_sentences()
+    except Exception as err:
+        log.warning("embedding the sentences ahead of questions stopped: %s", err)
+
+
 def prepare_in_background(library) -> None:
-    """Embed the sentences new articles brought (``library.prepare_sentences``) in a thread
-    of its own, so that an upload's reply returns now and the first question on them finds
-    them ready."""
-
-    def run() -> None:
-        try:
-            library.prepare_sentences()
-        except Exception as err:  # answers embed what they need themselves
-            log.warning("embedding the new sentences ahead of questions stopped: %s", err)
-
-    threading.Thread(target=run, daemon=True).start()
+    """``prepare_sentences`` in a thread of its own, so that an upload's reply returns now
+    and the first question on the new articles finds their sentences ready."""
+    threading.Thread(target=prepare_sentences, args=(library,), daemon=True).start()

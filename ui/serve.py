@@ -12,7 +12,7 @@ import threading
 
 import rag
 from ui import api
-from ui.library import LazyLibrary, Readiness
+from ui.library import LazyLibrary, Readiness, prepare_sentences
 
 log = logging.getLogger("rag")
 
@@ -69,7 +69,4 @@ def _prepare(library: LazyLibrary, ready: Readiness) -> None:
     except Exception as err:
         log.warning("loading the model failed: %s", err)
         return
-    try:
-        library.prepare_sentences()
-    except Exception as err:  # answers still work: they embed what they need themselves
-        log.warning("embedding the sentences ahead of questions stopped: %s", err)
+    prepare_sentences(library)
