@@ -126,7 +126,7 @@ def candidates(
         return []
     words = [term_set(text) for _, _, _, text in rows]
     own, carried = term_weights(q, words, keywords)
-    own_total, carried_total = sum(own.values()) or 1.0, sum(carried.values()) or 1.0
+    own_total, carried_total = math.fsum(own.values()) or 1.0, math.fsum(carried.values()) or 1.0
     texts = [text for _, _, _, text in rows]
     if meaning is not None:
         minilm, e5 = meaning.similarities(query, texts)
@@ -135,7 +135,7 @@ def candidates(
     article_words: dict[str, set[str]] = {}
     for (p, _, _, _), w in zip(rows, words, strict=True):
         article_words.setdefault(p.chunk.doc_id, set()).update(w)
-    coverage = [sum(own[t] for t in own.keys() & w) / own_total for w in words]
+    coverage = [math.fsum(own[t] for t in own.keys() & w) / own_total for w in words]
     best_cov, best_meaning = max(coverage) or 1.0, float(minilm.max())
     coverage_rank = _ranks(coverage)
     meaning_rank = _ranks(list(minilm))
@@ -153,8 +153,10 @@ def candidates(
         said = any(text in a for a in q.said)
         values = [
             coverage[i],
-            sum(own[t] for t in own.keys() & context) / own_total,
-            sum(carried[t] for t in carried.keys() & context) / carried_total if carried else 0,
+            math.fsum(own[t] for t in own.keys() & context) / own_total,
+            math.fsum(carried[t] for t in carried.keys() & context) / carried_total
+            if carried
+            else 0,
             coverage[i] / best_cov,
             max(missing, default=0.0) / own_total,
             float(minilm[i]),
