@@ -17,6 +17,7 @@ ROWS = (
     ("hallucination", "hallucination rate"),
     ("follow_up_accuracy", "follow-up accuracy"),
     ("disagreement_both", "disagreements, both shown"),
+    ("lead_precision", "short answers that are right"),
 )
 RETRIEVAL = (("hit@1", "article hit@1"), ("hit@5", "article hit@5"), ("mrr", "article MRR"))
 # Only for a generative answerer (the citation check's work), shown when a system has them.
@@ -33,6 +34,8 @@ MARKERS = (
 
 def cell(value) -> str:
     if isinstance(value, dict) and "n" in value:
+        if not value["of"]:
+            return "—"  # nothing to count (a peer gives no short answers)
         return f"{value['rate']:.3f} ({value['n']}/{value['of']})"
     if isinstance(value, dict):
         return f"{value['rate']:.3f}"
@@ -85,6 +88,7 @@ SIDE_BY_SIDE = (
     ("right_or_abstained", "right answer or right abstention"),
     ("follow_up_accuracy", "follow-up accuracy"),
     ("citation_precision", "citation precision"),
+    ("lead_precision", "short answers that are right"),
     ("citation_verbatim", "quotes verbatim"),
     ("hallucination", "hallucination rate"),
 )

@@ -111,6 +111,12 @@ def score_answer(item: Item, answer: dict, articles: dict[str, str]) -> dict:
         and item.world_facts
         and all(fact_present(f, quotes) for f in item.world_facts)
     )
+    # The short answer the text leads with ("Julianne Smith. — ..."): right when it holds
+    # one of the answer's key facts. A wrong lead is the first thing a reader sees.
+    lead = answer.get("short")
+    lead_right = None
+    if lead and item.answerable and not abstained:
+        lead_right = any(fact_present(f, lead, normalized) for f in item.facts)
     both = None
     if item.expect == "both":
         both = all(
@@ -126,6 +132,7 @@ def score_answer(item: Item, answer: dict, articles: dict[str, str]) -> dict:
         "hallucinated": not abstained and not correct and not elsewhere,
         "answered_elsewhere": elsewhere,
         "fact_recall": fact_recall(item.facts, answer["text"]) if item.answerable else None,
+        "lead_right": lead_right,
         "facts_in_quotes": all(fact_present(f, quotes) for f in item.facts),
         "cited": cited,
         "cited_gold": sum(doc in item.gold for doc in cited),
@@ -193,6 +200,7 @@ def summarize(rows: list[dict], latencies: list[float]) -> dict:
     answered_ok = [r for r in answerable if not r["abstained"]]
     follow = [r for r in rows if r["follow_up"]]
     both = [r for r in rows if r["both_versions"] is not None]
+    leads = [r for r in rows if r.get("lead_right") is not None]
     n_cit = sum(r["n_citations"] for r in answered_ok)
     accuracy = rate(sum(r["correct"] for r in answerable), len(answerable))
     hallucination = rate(sum(r["hallucinated"] for r in answered), len(rows))
@@ -221,6 +229,7 @@ def summarize(rows: list[dict], latencies: list[float]) -> dict:
             len(follow),
         ),
         "disagreement_both": rate(sum(bool(r["both_versions"]) for r in both), len(both)),
+        "lead_precision": rate(sum(bool(r["lead_right"]) for r in leads), len(leads)),
     }
     summary["crag_score"] = accuracy["rate"] - hallucination["rate"]
     summary["right_or_abstained"] = rate(

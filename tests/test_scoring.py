@@ -43,6 +43,21 @@ def test_right_fact_with_a_wrong_article_is_a_hallucination():
     assert row["verbatim"] == 1  # "Kirby" is at b[0:5]
 
 
+def test_a_short_answer_is_right_only_when_it_holds_a_key_fact():
+    quote = [citation("a", SMITH["quote"])]
+    right = score_answer(
+        WHO, answer("Julianne Smith. — ... [1]", quote) | {"short": "Julianne Smith"}, ARTICLES
+    )
+    wrong = score_answer(
+        WHO, answer(f"NATO. — {SMITH['quote']} [1]", quote) | {"short": "NATO"}, ARTICLES
+    )
+    bare = score_answer(WHO, answer("Julianne Smith is ... [1]", quote), ARTICLES)
+    assert (right["lead_right"], wrong["lead_right"], bare["lead_right"]) == (True, False, None)
+    assert wrong["correct"]  # the quote answers; only the lead is wrong
+    summary = summarize([right, wrong, bare], [])
+    assert (summary["lead_precision"]["n"], summary["lead_precision"]["of"]) == (1, 2)
+
+
 def test_a_quote_not_at_its_span_is_not_verbatim():
     row = score_answer(WHO, answer("x [1]", [citation("a", "Smith", start=3)]), ARTICLES)
     assert row["verbatim"] == 0
