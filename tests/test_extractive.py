@@ -35,6 +35,8 @@ from rag.terms import terms
         ("Who is the harbour master?", "person"),
         ("Who is the mayor's deputy?", "person"),
         ("Who is Ola Dahl meeting in Bergen?", "person"),
+        ("Which harbour official closed the quay?", "person"),
+        ("What were officials worried the storm would do?", "other"),  # a verb, not a role
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind):

@@ -15,6 +15,7 @@ _ROLES = (
     r"secretary|governor|director|chief|head|founder|author|captain|coach|ceo|chair\w*|"
     r"envoy|senator|judge|player|artist|writer|scientist)"
 )
+_NOT_AUX = r"(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b)"
 # What the question asks for, read off its opening words: the first pattern that matches
 # decides. One declared list, each with the kind of answer it asks for.
 KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
@@ -52,7 +53,9 @@ KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
             rf"^who (is|was|are|were) (?!(the|a|an) )(?![^?]*(['’]s\b|\b{_ROLES}\b|ing\b|ed\b))"
             r"[\w.’'-]+( [\w.’'-]+){0,2}\W*$",
         ),
-        ("person", rf"^(who|whom|whose)\b|\bwho\b|\b(which|what) (\w+ )?{_ROLES}\b"),
+        # "Which NATO official", "what US ambassador": the word between may not be a verb
+        # ("What were people afraid of?" asks what they feared, not who).
+        ("person", rf"^(who|whom|whose)\b|\bwho\b|\b(which|what) ({_NOT_AUX}\w+ )?{_ROLES}\b"),
         ("manner", r"^how\b|\bin what way\b"),
         (
             "yes_no",
