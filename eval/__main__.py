@@ -6,8 +6,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from eval.distractors import DistractorSourceMissing
 from eval.report import breakdown_table, side_by_side, table, tag_side_by_side, write
-from eval.run import MODES, OUT, SPLITS, corpus_with_distractors, evaluate
+from eval.run import (
+    MODES,
+    NEWS_QUESTIONS,
+    OUT,
+    SPLITS,
+    corpus_with_distractors,
+    evaluate,
+    news_corpus,
+)
 from eval.squad import SQUAD, squad_corpus
 
 DROPS = ("accuracy", "abstention_recall", "false_abstention", "follow_up_accuracy")
@@ -26,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         help="openai: the model at OPENAI_BASE_URL / OPENAI_API_KEY (RAG_LLM_MODEL); "
         "local: the GGUF model of RAG_LLM_GGUF served by llama.cpp",
     )
-    parser.add_argument("--splits", default="dev,test,squad", help="comma-separated subset")
+    parser.add_argument("--splits", default="dev,test,squad,news", help="comma-separated subset")
     parser.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD 2.0 JSON benchmark")
     args = parser.parse_args(argv)
 
@@ -43,6 +52,21 @@ def main(argv: list[str] | None = None) -> int:
             corpus, rows = squad_corpus(args.squad, OUT / "squad")
             reports[split] = evaluate(
                 corpus, OUT / "index-squad", not args.no_peer, (default,), args.answerer, rows
+            )
+            continue
+        if split == "news":
+            try:
+                corpus = news_corpus(OUT / "news" / "corpus")
+            except DistractorSourceMissing as exc:
+                print(f"skipping news: {exc}")
+                continue
+            reports[split] = evaluate(
+                corpus,
+                OUT / "index-news",
+                not args.no_peer,
+                (default,),
+                args.answerer,
+                NEWS_QUESTIONS,
             )
             continue
         modes = MODES if args.all_modes and split == "dev" else (default,)

