@@ -164,24 +164,33 @@ ARTICLE = (
 def test_the_next_sentence_continues_the_quote_when_it_scores_close_enough():
     from rag.answer.extractive import CONTINUATION, select_sentences
 
-    q = parse_question("Why did the harbour board cancel the night ferry?")
     close = _ranked(ARTICLE, [0.8, 0.8 * CONTINUATION + 0.01, 0.01])
-    assert [c.text for c in select_sentences(close, q, 2)] == [
+    assert [c.text for c in select_sentences(close, 2)] == [
         "The harbour board cancelled the night ferry to Skagen.",
         "It blamed the shortage of engineers on the line.",
     ]
     far = _ranked(ARTICLE, [0.8, 0.8 * CONTINUATION - 0.01, 0.01])
-    assert len(select_sentences(far, q, 2)) == 1
+    assert len(select_sentences(far, 2)) == 1
 
 
 def test_a_sentence_before_the_best_one_is_no_continuation():
     from rag.answer.extractive import select_sentences
 
-    q = parse_question("Are summer tickets on sale?")
-    ranked = _ranked(ARTICLE, [0.05, 0.3, 0.65])
-    assert [c.text for c in select_sentences(ranked, q, 2)] == [
-        "Tickets for the summer are on sale."
+    ranked = _ranked(ARTICLE, [0.05, 0.1, 0.85])
+    assert [c.text for c in select_sentences(ranked, 2)] == ["Tickets for the summer are on sale."]
+
+
+def test_a_runner_up_the_ranker_cannot_tell_from_the_best_is_quoted_too():
+    from rag.answer.extractive import RUNNER_UP, select_sentences
+
+    close = _ranked(ARTICLE, [0.6, 0.02, 0.6 * RUNNER_UP + 0.01])
+    assert [c.text for c in select_sentences(close, 2)] == [
+        "The harbour board cancelled the night ferry to Skagen.",
+        "Tickets for the summer are on sale.",
     ]
+    far = _ranked(ARTICLE, [0.6, 0.02, 0.6 * RUNNER_UP - 0.01])
+    assert len(select_sentences(far, 2)) == 1
+    assert len(select_sentences(close, 1)) == 1  # never past the limit
 
 
 def test_a_figure_and_its_unit():
