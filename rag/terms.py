@@ -12,7 +12,16 @@ STOPWORDS = frozenset(
     that the their theirs them themselves then there these they this those through to too under
     until up very was we were what when where which while who whom whose why will with would you
     your yours also about after again against all am any because before below between both during
-    each few further here off s t don now said says say according tell told know let us""".split()
+    each few further here off s t don now said says say according tell told know let us
+    whats wheres whos hows whens whys thats theres isnt arent wasnt werent dont doesnt didnt
+    hasnt havent hadnt cant couldnt wont wouldnt shouldnt""".split()
+)  # the last two lines: contractions typed without their apostrophe ("whats", "isnt")
+# "Isn't" is "is not": no more a content word than "not" is.
+STOPWORDS |= frozenset(
+    f"{w[:-2]}{q}t"
+    for w in "isnt arent wasnt werent dont doesnt didnt hasnt havent hadnt cant couldnt wont "
+    "wouldnt shouldnt".split()
+    for q in ("n'", "n’")
 )
 # Spellings of one name map to one term: "U.S." in an article matches "United States".
 _ALIASES = (

@@ -37,6 +37,9 @@ from rag.terms import terms
         ("Who is Ola Dahl meeting in Bergen?", "person"),
         ("Which harbour official closed the quay?", "person"),
         ("What were officials worried the storm would do?", "other"),  # a verb, not a role
+        ("whos the harbour master", "person"),  # contractions typed without the apostrophe
+        ("wheres the harbour festival", "place"),
+        ("isnt the bakery open on sundays", "yes_no"),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
@@ -60,6 +63,11 @@ def test_a_follow_up_carries_earlier_words_and_what_it_refers_to():
     assert {"anna", "berg"} <= q.focus
     assert "bakeri" in q.carried and "studi" not in q.carried
     assert parse_question("What else did the mayor promise?").wants_more
+
+
+def test_a_contraction_typed_without_its_apostrophe_is_no_content_word():
+    assert terms("whats the ferry called") == terms("what's the ferry called") == ["ferri", "call"]
+    assert terms("why isnt the bakery open") == terms("why isn't the bakery open")
 
 
 def test_spans_of_each_kind():

@@ -138,8 +138,15 @@ def _parsed(text: str) -> Question:
     )
 
 
+# Contractions typed without their apostrophe ("whos", "isnt") read as written with it.
+_BARE_CONTRACTION = re.compile(
+    r"\b(?:(who|what|where|when|why|how)s|(is|are|was|were|do|does|did|has|have|had|ca|wo)nt)\b",
+    re.IGNORECASE,
+)
+
+
 def question_kind(text: str) -> str:
-    q = text.strip()
+    q = _BARE_CONTRACTION.sub(lambda m: f"{m[1]}'s" if m[1] else f"{m[2]}n't", text.strip())
     for kind, pattern in KINDS:
         if pattern.search(q):
             return kind
