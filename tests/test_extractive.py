@@ -221,6 +221,9 @@ def test_a_how_many_question_is_not_answered_by_a_sentence_without_a_figure():
     q = parse_question("How many passengers did the night ferry carry?")
     assert q.amount and q.unit == "passengers did"
     assert parse_question("How much long-term funding is promised?").unit == "long-term funding"
+    fares = parse_question("How much were ferry fares last year?")  # a verb, no unit
+    assert fares.amount and fares.unit is None
+    assert failed_check(fares, ["Its fares rose to 40 kroner last year."], frozenset()) is None
     asked = frozenset(terms(q.text))
     named = ["The night ferry carried passengers from Skagen to Oslo."]
     counted = ["The night ferry carried 300 passengers from Skagen to Oslo."]

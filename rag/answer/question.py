@@ -15,7 +15,9 @@ _ROLES = (
     r"secretary|governor|director|chief|head|founder|author|captain|coach|ceo|chair\w*|"
     r"envoy|senator|judge|player|artist|writer|scientist)"
 )
-_NOT_AUX = r"(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b)"
+_NOT_AUX = (
+    r"(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|might|must)\b)"
+)
 # What the question asks for, read off its opening words: the first pattern that matches
 # decides. One declared list, each with the kind of answer it asks for.
 KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
@@ -73,7 +75,12 @@ _KIND_WORDS = re.compile(
 )
 _NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w’'.-]*)*")
 _FIGURE = re.compile(r"\b\d+(?:[.,]\d+)?\b")
-_UNIT = re.compile(r"\bhow (?:many|much) ([a-z][\w-]*(?: [a-z][\w-]*)?)", re.IGNORECASE)
+# "How many <unit>": the words after it, unless a verb comes first ("How much were the
+# losses?" names no unit).
+_UNIT = re.compile(
+    rf"\bhow (?:many|much) {_NOT_AUX}([a-z][\w-]*(?: [a-z][\w-]*)?)",
+    re.IGNORECASE,
+)
 _AMOUNT = re.compile(
     r"\bhow (?:many|much)\b|\b(?:what|which) (?:\w+ )?(?:number|percentage|percent|amount)\b",
     re.IGNORECASE,
