@@ -94,7 +94,8 @@ class Library:
         self.close()
 
     def close(self) -> None:
-        """Let go of the model server's connections; asking afterwards raises RuntimeError."""
+        """Let go of the model server's connections and the sentence vectors' file; asking
+        afterwards raises RuntimeError."""
         self._closed = True
         for client in self._own_clients.values():
             close = getattr(client, "close", None)  # a local server stops with its client
@@ -104,6 +105,9 @@ class Library:
                 close()
         self._own_clients.clear()
         self._backends.clear()
+        cache = getattr(self.embedder, "cache", None)  # the sentence vectors' file
+        if cache is not None:
+            cache.close()  # (one shared with another library reopens at its next use)
 
     # --- asking ---------------------------------------------------------------------------
 

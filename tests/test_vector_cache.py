@@ -85,6 +85,7 @@ def test_a_library_keeps_sentence_vectors_in_its_data_folder(tmp_path):
         again = library.ask("Who is the US Ambassador to NATO?")
     assert again.text == answer.text
     assert fresh.embedded == 1  # the question; its sentences came from disk
+    assert library.embedder.cache._db is None  # closing the library let go of the file
 
 
 def test_prepared_sentences_leave_a_question_nothing_to_embed_but_itself(tmp_path):
