@@ -1459,10 +1459,20 @@ def _generated_article(index: int) -> str:
 # --------------------------------------------------------------------------
 
 
-def build_articles(count: int = DEFAULT_COUNT, source: str = "auto") -> tuple[list[str], str]:
-    """Return (article texts, description of the source used)."""
+def build_articles(
+    count: int = DEFAULT_COUNT, source: str = "auto", skip: int = 0
+) -> tuple[list[str], str]:
+    """Return (article texts, description of the source used): ``count`` articles after the
+    first ``skip``."""
     if count < 0:
         raise ValueError("count must be >= 0")
+    if skip < 0:
+        raise ValueError("skip must be >= 0")
+    articles, desc = _first_articles(count + skip, source)
+    return articles[skip:], desc
+
+
+def _first_articles(count: int, source: str) -> tuple[list[str], str]:
     if source not in ("auto", "package", "generated"):
         raise ValueError("source must be 'auto', 'package' or 'generated'")
 
@@ -1522,8 +1532,8 @@ def write_distractors(
     ``skip`` passes over the first articles (the eval's own 400), numbering on from there:
     the fit's news questions (eval/news/) read articles no eval run adds.
     """
-    articles, _ = build_articles(count + skip, source)
-    return _write(out_dir, articles[skip:], first=skip + 1, prefix=prefix)
+    articles, _ = build_articles(count, source, skip)
+    return _write(out_dir, articles, first=skip + 1, prefix=prefix)
 
 
 def main(argv: Iterable[str] | None = None) -> int:
@@ -1548,11 +1558,10 @@ def main(argv: Iterable[str] | None = None) -> int:
     )
     args = ap.parse_args(list(argv) if argv is not None else None)
     try:
-        articles, desc = build_articles(args.count + args.skip, args.source)
+        articles, desc = build_articles(args.count, args.source, args.skip)
     except DistractorSourceMissing as exc:
         print(f"[distractors] ERROR: {exc}", file=sys.stderr)
         return 2
-    articles = articles[args.skip :]
     _write(args.out_dir, articles, first=args.skip + 1, prefix=args.prefix)
     sizes = [len(a) for a in articles]
     rng = f", {min(sizes)}-{max(sizes)} chars" if sizes else ""
