@@ -5,6 +5,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+# Negations typed without their apostrophe ("isnt"); "isn't" is "is not", no more a
+# content word than "not" is, with either apostrophe.
+_NEGATIONS = (
+    "isnt arent wasnt werent dont doesnt didnt hasnt havent hadnt cant couldnt wont wouldnt "
+    "shouldnt"
+).split()
 STOPWORDS = frozenset(
     """a an and are as at be been being but by can could did do does doing for from had has have
     having he her hers herself him himself his how i if in into is it its itself just me more most
@@ -13,15 +19,9 @@ STOPWORDS = frozenset(
     until up very was we were what when where which while who whom whose why will with would you
     your yours also about after again against all am any because before below between both during
     each few further here off s t don now said says say according tell told know let us
-    whats wheres whos hows whens whys thats theres isnt arent wasnt werent dont doesnt didnt
-    hasnt havent hadnt cant couldnt wont wouldnt shouldnt""".split()
-)  # the last two lines: contractions typed without their apostrophe ("whats", "isnt")
-# "Isn't" is "is not": no more a content word than "not" is.
-STOPWORDS |= frozenset(
-    f"{w[:-2]}{q}t"
-    for w in "isnt arent wasnt werent dont doesnt didnt hasnt havent hadnt cant couldnt wont "
-    "wouldnt shouldnt".split()
-    for q in ("n'", "n’")
+    whats wheres whos hows whens whys thats theres""".split()  # contractions typed bare
+    + _NEGATIONS
+    + [f"{w[:-2]}{q}t" for w in _NEGATIONS for q in ("n'", "n’")]
 )
 # Spellings of one name map to one term: "U.S." in an article matches "United States".
 _ALIASES = (
