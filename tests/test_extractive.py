@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rag.answer.disagreement import same_event, stated_values
-from rag.answer.features import FEATURES, _conflicts, _pairs, _share_of_pairs
+from rag.answer.features import FEATURES, _beside, _conflicts, _pairs, _share_of_pairs
 from rag.answer.model import GATE_FEATURES, WEIGHTS, Linear, ScoringModel, gate_values
 from rag.answer.question import parse_question, question_kind
 from rag.answer.spans import new_spans, short_answer, spans
@@ -37,6 +37,16 @@ from rag.terms import terms
         ("Who is Ola Dahl meeting in Bergen?", "person"),
         ("Which harbour official closed the quay?", "person"),
         ("What were officials worried the storm would do?", "other"),  # a verb, not a role
+        ("Which senior Harbour Board engineer inspected the quay?", "person"),  # modifiers
+        ("Which region mayor opened the ferry line?", "person"),  # "region" names the mayor
+        ("Which region hosts the ferry line?", "place"),
+        ("What happened to the mayor after the vote?", "other"),  # "happened to the" is no modifier
+        ("Who ran the ferry line when the bridge was closed?", "person"),  # the first wh-word
+        ("What did the mayor say when the storm came?", "statement"),
+        (
+            "Did the mayor say when the ferry would run again?",
+            "date",
+        ),  # yes/no only as a last resort
         ("whos the harbour master", "person"),  # contractions typed without the apostrophe
         ("wheres the harbour festival", "place"),
         ("isnt the bakery open on sundays", "yes_no"),
@@ -88,6 +98,23 @@ def test_a_span_the_question_already_gives_is_no_answer():
     assert short_answer("reason", sentence, asked) is None  # a reason is read, not cut out
 
 
+def test_a_title_before_a_name_the_question_gives_is_no_new_name():
+    asked = frozenset(terms("Which harbour engineer met Ola Dahl?"))
+    sentence = "An engineer in Bergen met Mayor Ola Dahl on Monday."
+    assert [sentence[s:e] for s, e in new_spans("person", sentence, asked)] == ["Bergen"]
+
+
+def test_a_span_beside_the_question_word():
+    asked = frozenset(terms("Which harbour engineer inspected the quay?"))
+    for sentence, beside in (
+        ("Harbour engineer Lena Holm inspected the quay.", True),
+        ("The quay was inspected by the engineer, Lena Holm, on Monday.", True),
+        ("An engineer in Bergen inspected the quay.", False),
+    ):
+        found = new_spans("person", sentence, asked)
+        assert any(_beside(span, sentence, asked) for span in found) is beside, sentence
+
+
 def test_phrase_coverage_and_swapped_modifiers():
     asked = terms("What does the modern bakery bake?")
     pairs = _pairs(asked)
@@ -136,14 +163,14 @@ def test_two_tellings_of_one_event_with_two_dates():
     assert not same_event(a, "Bread prices rose sharply in Bergen last winter.")
 
 
-def _ranked(text: str, scores: list[float]):
+def _ranked(text: str, scores: list[float], doc: str = "ferry"):
     """The sentences of one made-up article as candidates, best score first."""
     from rag.answer.features import Candidate, passage_sentences
     from rag.chunking import Chunk
     from rag.retrieval import Passage
     from rag.store import StoredChunk
 
-    chunk = Chunk("ferry#0", "ferry", 0, text, 0, len(text))
+    chunk = Chunk(f"{doc}#0", doc, 0, text, 0, len(text))
     passage = Passage(StoredChunk(chunk, "Ferries", None, None, "h", 1), 0.5, 1.0, 1.0, 1)
     rows = passage_sentences([passage])
     found = [
@@ -249,3 +276,10 @@ def test_the_short_answer_to_a_count_takes_in_the_counted_unit():
     sentence = "The port has four deep berths and two small slipways for the ferries."
     asked = frozenset(terms("How many slipways does the port have?"))
     assert short_answer("number", sentence, asked, "slipways does") == "two small slipways"
+
+
+def test_the_fit_prefers_the_simpler_model_when_folds_cannot_tell_them_apart():
+    from rag.answer.fit import chosen_strength
+
+    assert chosen_strength({0.01: 0.500, 0.1: 0.503, 1.0: 0.499, 3.0: 0.460}) == 1.0
+    assert chosen_strength({0.01: 0.520, 0.1: 0.503, 1.0: 0.499}) == 0.01

@@ -125,14 +125,19 @@ class ExtractiveAnswerer:
             text, citations = number_citations(versions)
             return Answer(f"{DIFFER_TEXT} {text}", citations, False, query, list(passages))
         chosen = with_context(select_sentences(ranked, self.max_sentences), ranked)
-        asked = asked_words(q)
-        if failed_check(q, [c.text for c in chosen], asked) is not None:
+        if failed_check(q, [c.text for c in chosen], asked_words(q)) is not None:
             return abstention(query, passages)
-        text, citations = number_citations([support(c) for c in chosen])
-        lead = next((s for c in chosen if (s := short_answer(q.kind, c.text, asked, q.unit))), None)
-        if lead and not text.startswith(lead):
-            text = f"{lead}. — {text}"
-        return Answer(text, citations, False, query, list(passages), short=lead)
+        return quoting(q, chosen, query, passages)
+
+
+def quoting(q: Question, chosen: list[Candidate], query: str, passages: list[Passage]) -> Answer:
+    """The answer that quotes ``chosen``, led by the short span when one is asked for."""
+    asked = asked_words(q)
+    text, citations = number_citations([support(c) for c in chosen])
+    lead = next((s for c in chosen if (s := short_answer(q.kind, c.text, asked, q.unit))), None)
+    if lead and not text.startswith(lead):
+        text = f"{lead}. — {text}"
+    return Answer(text, citations, False, query, list(passages), short=lead)
 
 
 @dataclass(frozen=True)

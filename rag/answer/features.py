@@ -59,6 +59,7 @@ FEATURES = (
     "names_if_covered",
     "modifier_conflicts",
     "missing_if_covered",
+    "typed_beside",
     *(f"kind_{k}" for k in KINDS),
 )
 UNTYPED = ("manner", "yes_no", "other")
@@ -149,7 +150,8 @@ def candidates(
         after = rows[i + 1][3] if i + 1 < len(rows) and _adjacent(rows[i], rows[i + 1]) else ""
         context = words[i] | (words[i - 1] if before else frozenset())
         missing = [own[t] for t in own.keys() - context]
-        typed = bool(new_spans(q.kind, text, asked)) if q.kind not in UNTYPED else False
+        found = new_spans(q.kind, text, asked) if q.kind not in UNTYPED else []
+        typed = bool(found)
         said = any(text in a for a in q.said)
         values = [
             coverage[i],
@@ -174,7 +176,7 @@ def candidates(
             float(bool(PATTERNS["reason"].search(text))),
             float(bool(PATTERNS["statement"].search(text))),
             _share_of_pairs(pairs, terms(text)),
-            float(typed and _near(new_spans(q.kind, text, asked), text, own.keys())),
+            float(typed and _near(found, text, own.keys())),
             1.0 / coverage_rank[i],
             1.0 / meaning_rank[i],
             math.log1p(len(own)),
@@ -189,6 +191,7 @@ def candidates(
             coverage[i] * _share_of_names(q.names, context),
             _conflicts(pairs, terms(text), q.focus),
             coverage[i] * max(missing, default=0.0) / own_total,
+            float(any(_beside(span, text, asked) for span in found)),
             *(float(q.kind == k) for k in KINDS),
         ]
         out.append(
@@ -233,6 +236,24 @@ def _near(found: list[tuple[int, int]], text: str, asked, reach: int = 60) -> bo
     """Whether a span of the asked kind stands within ``reach`` characters of a question word."""
     anchors = [a for a, _ in asked_words_at(text, asked)]
     return any(abs(s - a) <= reach or abs(e - a) <= reach for s, e in found for a in anchors)
+
+
+_LAST_WORD = re.compile(r"([\w’'-]+),?\s+$")
+
+
+def _beside(span: tuple[int, int], text: str, asked: frozenset[str]) -> bool:
+    """Whether the span stands right after a question word, or opens with one: "Judge
+    Derrick Watson" or "his counterpart, Mevlut Cavusoglu" for "Which judge ...?", not
+    "a judge in Hawaii"."""
+    last = _LAST_WORD.search(text[: span[0]])
+    if last and set(terms(last.group(1))) & asked:
+        return True
+    words = text[span[0] : span[1]].split()
+    return (
+        len(words) > 1
+        and bool(set(terms(words[0])) & asked)
+        and not set(terms(" ".join(words))) <= asked
+    )
 
 
 def _adjacent(a: tuple, b: tuple) -> bool:

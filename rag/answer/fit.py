@@ -7,7 +7,10 @@ labelled 1 when it states a fact of the question's answer in one of its gold art
 A ranker (conditional logit: which sentence of a question's candidates answers) and a gate (a
 logistic regression, scikit-learn from the dev extra: does the best one answer at all) are
 fitted, the ranker's regularisation chosen by cross-validation over questions, and the gate's
-threshold is the one that best trades answers for abstentions on the dev sets.
+threshold is the one that best trades answers for abstentions on the dev sets. A
+conversation's later turns read the answer a right answerer would have given (its first
+sentence that states the answer, or the abstention), so the same questions always give the
+same rows and the same weights, whatever weights are in place when it runs.
 Writes rag/answer/weights.json.
 Never give it the test split.
 """
@@ -27,6 +30,7 @@ from rag.answer.model import WEIGHTS, Linear, ScoringModel, gate_values
 
 MAX_FALSE_ABSTENTION = 0.05
 MAX_FALSE_STOP = 0.02  # answerable dev questions a model may be kept from (pre-generation gate)
+STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)  # the ranker's L2 penalties tried
 
 
 def normalized(text: str) -> str:
@@ -47,6 +51,8 @@ def turns_of(rows: list[dict]) -> list[list[dict]]:
 
 def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
     """Per dev question: its candidates' features and labels, asked in conversation order."""
+    from rag.answer.base import abstention
+    from rag.answer.extractive import quoting
     from rag.dates import DateRange
     from rag.library import Library
     from rag.settings import Settings
@@ -78,7 +84,11 @@ def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
                     "labels": np.array(labels, dtype=bool),
                 }
             )
-            answer = asking.ask(turn["question"], history)
+            # The next turn reads the answer a right answerer gives (its first sentence that
+            # states the answer, or the abstention), not this model's: the rows, and so the
+            # fit, do not depend on the weights in place when it runs.
+            right = next((c for c, ok in zip(ranked, labels, strict=True) if ok), None)
+            answer = quoting(q, [right], query, passages) if right else abstention(query, passages)
             history += [{"role": "user", "content": turn["question"]}, answer.to_message()]
     library.close()
     return out
@@ -184,6 +194,14 @@ def cross_validated(questions: list[dict], strength: float, folds: int = 5) -> f
     return objective(results, best_threshold(results))
 
 
+def chosen_strength(curve: dict[float, float], tolerance: float = 0.005) -> float:
+    """The strongest regularisation whose cross-validated objective is within ``tolerance``
+    of the best: smaller differences are noise between folds (a question or two), and the
+    simpler model moves less when a feature or a question changes."""
+    best = max(curve.values())
+    return max(c for c, value in curve.items() if value >= best - tolerance)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag.answer.fit", description=__doc__)
     parser.add_argument("pairs", nargs="+", help="CORPUS QUESTIONS.jsonl, repeated")
@@ -198,10 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     questions = []
     for i, (corpus, path) in enumerate(pairs):
         questions += collect(corpus, path, args.data_dir / f"set{i}")
-    curve = {c: cross_validated(questions, c) for c in (0.01, 0.03, 0.1, 0.3, 1.0)}
+    curve = {c: cross_validated(questions, c) for c in STRENGTHS}
     for c, value in curve.items():
         print(f"L2 {c}: cross-validated objective {value:.3f}")
-    c = max(curve, key=curve.get)
+    c = chosen_strength(curve)
     model = fitted(questions, c)
     results = outcomes(model, questions)
     threshold = best_threshold(results)

@@ -6,20 +6,25 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from rag.answer.spans import ROLES
 from rag.dates import TimeFrame, time_frame
 from rag.terms import terms
 
-_ROLES = (
-    r"(leaders?|officials?|person|people|man|woman|king|ruler|spokes\w+|politicians?|"
-    r"president|minister|ambassador|general|duke|count|bishop|mayor|chancellor|queen|"
-    r"secretary|governor|director|chief|head|founder|author|captain|coach|ceo|chair\w*|"
-    r"envoy|senator|judge|player|artist|writer|scientist)"
+_ROLES = rf"(?:{'|'.join(ROLES)})s?"
+# Words between "which" and the noun it asks about: modifiers ("which top Chinese
+# diplomat"), not a verb, article or preposition ("what happened to the president").
+_MODIFIER = (
+    r"(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|"
+    r"might|must|the|a|an|of|to|in|on|at|for|by|with|from|about|that|this|\w+ed|\w+ing)\b)"
+    r"[\w.'’-]+ "
 )
 _NOT_AUX = (
     r"(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|might|must)\b)"
 )
-# What the question asks for, read off its opening words: the first pattern that matches
-# decides. One declared list, each with the kind of answer it asks for.
+# What the question asks for, read off its opening words: the pattern that matches first in
+# the question decides ("Who ... when his term ran out?" asks for a person), the earlier in
+# this list on a tie; yes/no only when no other matches ("Did he say when ...?" asks when).
+# One declared list, each with the kind of answer it asks for.
 KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE))
     for kind, pattern in (
@@ -40,8 +45,8 @@ KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
         ),
         (
             "place",
-            r"^where\b|\b(which|what) (city|country|countries|capital|town|place|"
-            r"region|location|area|state|island|continent)\b|\bwhere\b",
+            rf"^where\b|\b(which|what) (city|country|countries|capital|town|place|"
+            rf"region|location|area|state|island|continent)\b(?! {_ROLES}\b)|\bwhere\b",
         ),
         (
             "statement",
@@ -55,9 +60,9 @@ KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
             rf"^who (is|was|are|were) (?!(the|a|an) )(?![^?]*(['’]s\b|\b{_ROLES}\b|ing\b|ed\b))"
             r"[\w.’'-]+( [\w.’'-]+){0,2}\W*$",
         ),
-        # "Which NATO official", "what US ambassador": the word between may not be a verb
+        # "Which NATO official", "what top US diplomat": the words between are modifiers
         # ("What were people afraid of?" asks what they feared, not who).
-        ("person", rf"^(who|whom|whose)\b|\bwho\b|\b(which|what) ({_NOT_AUX}\w+ )?{_ROLES}\b"),
+        ("person", rf"^(who|whom|whose)\b|\bwho\b|\b(which|what) ({_MODIFIER}){{0,3}}{_ROLES}\b"),
         ("manner", r"^how\b|\bin what way\b"),
         (
             "yes_no",
@@ -154,10 +159,9 @@ _BARE_CONTRACTION = re.compile(
 
 def question_kind(text: str) -> str:
     q = _BARE_CONTRACTION.sub(lambda m: f"{m[1]}'s" if m[1] else f"{m[2]}n't", text.strip())
-    for kind, pattern in KINDS:
-        if pattern.search(q):
-            return kind
-    return "other"
+    found = [(m.start(), i) for i, (_, pattern) in enumerate(KINDS) if (m := pattern.search(q))]
+    found = [f for f in found if KINDS[f[1]][0] != "yes_no"] or found
+    return KINDS[min(found)[1]][0] if found else "other"
 
 
 def _kind_terms(text: str) -> frozenset[str]:

@@ -4,6 +4,7 @@ the asked kind looks like, and the short answer shown before the quote."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.terms import STOPWORDS, terms
 
@@ -44,6 +45,29 @@ PATTERNS: dict[str, re.Pattern] = {
         re.IGNORECASE,
     ),
 }
+# Nouns that name a person by what they do or are ("Which judge ...?"). In a name they are
+# a title: "President Donald Trump" names no one that "Donald Trump" does not.
+ROLES = tuple(
+    """leader official person people man woman men women king ruler spokesman spokeswoman
+    spokesperson politician president premier minister ambassador diplomat envoy counterpart
+    general commander officer soldier duke count earl baron lord knight prince princess
+    emperor empress monarch heir pope bishop archbishop priest monk abbot mayor chancellor
+    queen secretary governor gov director chief head founder author captain coach ceo chair
+    chairman chairwoman chairperson senator lawmaker legislator congressman congresswoman
+    judge prosecutor lawyer attorney candidate activist journalist reporter editor player
+    athlete artist actor actress singer rapper musician composer producer writer poet painter
+    novelist historian scientist researcher professor economist analyst expert doctor victim
+    suspect gunman attacker driver pilot witness owner inventor explorer conqueror wife
+    husband son daughter father mother brother sister engineer worker teacher student farmer
+    manager banker investor designer architect""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _titles() -> frozenset[str]:
+    return frozenset(terms(" ".join(ROLES)))
+
+
 _NAME_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of |de |von |van |the |al-)?[A-Z][\w’'.-]*)*")
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|to|from|near|capital|city|of)\s+(?:the\s+)?$")
 _CALENDAR = re.compile(rf"^(?:{_MONTH}|{_WEEKDAY})$")
@@ -93,7 +117,7 @@ def new_spans(
     "2024" answers nothing. A "how many <unit>" question's figures must count that unit."""
     out = []
     for s, e in spans(kind, sentence):
-        words = set(terms(sentence[s:e]))
+        words = set(terms(sentence[s:e])) - (_titles() if kind == "person" else set())
         if kind in ("reason", "statement") or (words and not words <= asked):
             if kind != "number" or not unit or counts(unit, sentence, s, e):
                 out.append((s, e))
