@@ -219,13 +219,15 @@ def wire_sidebar(parts: dict, store: rag.ChatStore, chatbot, chatbot_state, app)
     parts["new"].click(new_chat, [browser, session], switched, **private)
     parts["delete"].click(delete, [browser, session], switched, **private)
     parts["rename"].click(rename, [parts["title"], session], [listing, parts["title"]], **private)
-    session.change(remember, [browser, session], [browser], **private)
-    session.change(exported, [session], [parts["export"]], **private)
-    session.change(
+    # The list shows a new chat only once the browser's memory holds it, so a page reloaded
+    # as soon as the chat is listed opens it again (both at once raced: the list first, a
+    # reload, and the page came back with no chat open).
+    session.change(remember, [browser, session], [browser], **private).then(
         lambda state: gr.update(choices=chat_choices(store, state["owner"]), value=state["chat"]),
         [session],
         [listing],
         **private,
     )
+    session.change(exported, [session], [parts["export"]], **private)
     chatbot.undo(on_undo, [session], None, **private)
     parts["copy"].click(None, None, None, js="() => window.ragCopyConversation()")
