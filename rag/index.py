@@ -96,7 +96,10 @@ class Index:
         except Exception:  # a damaged file the loader did not expect: the store has the truth
             saved = None
         if saved is None and self.keyword_dir.exists():
-            log.warning("keyword index in %s was unreadable: rebuilt it", self.keyword_dir)
+            log.warning(
+                "keyword index in %s was unreadable or made under other word rules: rebuilt it",
+                self.keyword_dir,
+            )
         saved = saved or KeywordIndex()
         stored = self.store.count()
         if len(saved) and not stored:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.segments import Segment, merge_segments
-from rag.terms import terms
+from rag.terms import rules, terms
 
 K1 = 1.5
 B = 0.75
@@ -188,6 +188,7 @@ class KeywordIndex:
                 staging.rename(directory / seg.name)
         manifest = {
             "format": FORMAT,
+            "terms": rules(),
             "chunks": self._size,
             "segments": [
                 {"name": s.name, "deleted": np.flatnonzero(d).tolist()}
@@ -205,12 +206,13 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, directory: Path) -> KeywordIndex | None:
-        """None when nothing (or something unreadable, or an older format) is saved there."""
+        """None when nothing (or something unreadable, an older format, or an index whose text
+        was made into terms by other rules: see ``rag.terms.rules``) is saved there."""
         directory = Path(directory)
         for _ in range(2):  # a concurrent save may remove a segment between the two reads
             try:
                 manifest = json.loads((directory / MANIFEST).read_text())
-                if manifest.get("format") != FORMAT:
+                if manifest.get("format") != FORMAT or manifest.get("terms") != rules():
                     return None
                 segments, deleted = [], []
                 for entry in manifest["segments"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 
@@ -31,6 +32,13 @@ _ALIASES = (
     (re.compile(r"\bsecretary[- ]general\b"), " secretary general "),
 )
 _WORD = re.compile(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
+
+
+def rules() -> str:
+    """A fingerprint of how text becomes terms (stop words, aliases, word pattern, stemmer):
+    a keyword index made under other rules is rebuilt, not read with these."""
+    parts = (sorted(STOPWORDS), [(p.pattern, r) for p, r in _ALIASES], _WORD.pattern, "english")
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)

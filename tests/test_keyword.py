@@ -209,6 +209,23 @@ def test_a_new_process_neither_tokenizes_nor_rebuilds(ingested, corpus, make_pip
     assert sorted(again.index.keywords.ids) == sorted(ingested.index.keywords.ids)
 
 
+def test_an_index_made_under_other_word_rules_is_rebuilt_at_the_next_start(
+    ingested, corpus, make_pipeline, monkeypatch
+):
+    """A new version that makes text into terms differently (a stop word added) must not
+    read the old index's term counts: its lengths and postings were made by the old rules."""
+    monkeypatch.setattr(rag.keyword, "rules", lambda: "older rules")
+    ingested.index.keywords.save(ingested.index.keyword_dir)
+    assert KeywordIndex.load(ingested.index.keyword_dir) is not None
+    monkeypatch.undo()
+    assert KeywordIndex.load(ingested.index.keyword_dir) is None
+
+    again = make_pipeline(corpus)
+
+    assert_matches_store(again)
+    assert KeywordIndex.load(again.index.keyword_dir) is not None  # saved under today's rules
+
+
 def test_an_interrupted_ingest_is_caught_up_at_the_next_start(ingested, corpus, make_pipeline):
     """The store changed (same chunk count) but the process died before the keyword update."""
     store = ingested.index.store
