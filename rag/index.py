@@ -17,7 +17,7 @@ from rag.chunking import Chunker
 from rag.embedding import Embedder
 from rag.extracted import ExtractedStore
 from rag.ingest import IngestReport, ingest
-from rag.keyword import MANIFEST, ArticleChunks, KeywordIndex
+from rag.keyword import MANIFEST, ArticleChunks, KeywordIndex, other_rules
 from rag.locks import WriteLock
 from rag.settings import Settings
 from rag.store import ChunkStore
@@ -96,10 +96,8 @@ class Index:
         except Exception:  # a damaged file the loader did not expect: the store has the truth
             saved = None
         if saved is None and self.keyword_dir.exists():
-            log.warning(
-                "keyword index in %s was unreadable or made under other word rules: rebuilt it",
-                self.keyword_dir,
-            )
+            why = "made under other word rules" if other_rules(self.keyword_dir) else "unreadable"
+            log.warning("keyword index in %s was %s: rebuilt it", self.keyword_dir, why)
         saved = saved or KeywordIndex()
         stored = self.store.count()
         if len(saved) and not stored:

@@ -227,6 +227,16 @@ class KeywordIndex:
         return None
 
 
+def other_rules(directory: Path) -> bool:
+    """Whether the index saved in ``directory`` is readable but was made into terms by other
+    rules than today's (an older version's stop words, say)."""
+    try:
+        manifest = json.loads((Path(directory) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return manifest.get("format") == FORMAT and manifest.get("terms") != rules()
+
+
 def bm25_idf(n: int, df: int) -> float:
     """BM25's idf of a term ``df`` of ``n`` documents use (never negative)."""
     return math.log(1 + (n - df + 0.5) / (df + 0.5))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import shutil
 from dataclasses import replace
@@ -210,7 +211,7 @@ def test_a_new_process_neither_tokenizes_nor_rebuilds(ingested, corpus, make_pip
 
 
 def test_an_index_made_under_other_word_rules_is_rebuilt_at_the_next_start(
-    ingested, corpus, make_pipeline, monkeypatch
+    ingested, corpus, make_pipeline, monkeypatch, caplog
 ):
     """A new version that makes text into terms differently (a stop word added) must not
     read the old index's term counts: its lengths and postings were made by the old rules."""
@@ -220,8 +221,10 @@ def test_an_index_made_under_other_word_rules_is_rebuilt_at_the_next_start(
     monkeypatch.undo()
     assert KeywordIndex.load(ingested.index.keyword_dir) is None
 
+    caplog.set_level(logging.WARNING, logger="rag")
     again = make_pipeline(corpus)
 
+    assert any("made under other word rules: rebuilt" in r.getMessage() for r in caplog.records)
     assert_matches_store(again)
     assert KeywordIndex.load(again.index.keyword_dir) is not None  # saved under today's rules
 
