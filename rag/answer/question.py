@@ -13,14 +13,12 @@ from rag.terms import terms
 _ROLES = rf"(?:{'|'.join(ROLES)})s?"
 # Words between "which" and the noun it asks about: modifiers ("which top Chinese
 # diplomat"), not a verb, article or preposition ("what happened to the president").
+_AUX = r"is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|might|must"
 _MODIFIER = (
-    r"(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|"
-    r"might|must|the|a|an|of|to|in|on|at|for|by|with|from|about|that|this|\w+ed|\w+ing)\b)"
+    rf"(?!(?:{_AUX}|the|a|an|of|to|in|on|at|for|by|with|from|about|that|this|\w+ed|\w+ing)\b)"
     r"[\w.'’-]+ "
 )
-_NOT_AUX = (
-    r"(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|might|must)\b)"
-)
+_NOT_AUX = rf"(?!(?:{_AUX})\b)"
 # What the question asks for, read off its opening words: the pattern that matches first in
 # the question decides ("Who ... when his term ran out?" asks for a person), the earlier in
 # this list on a tie; yes/no only when no other matches ("Did he say when ...?" asks when).
