@@ -34,6 +34,7 @@ _ALIASES = (
 _WORD = re.compile(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
 
 
+@lru_cache(maxsize=1)
 def rules() -> str:
     """A fingerprint of how text becomes terms (stop words, aliases, word pattern, stemmer):
     a keyword index made under other rules is rebuilt, not read with these."""

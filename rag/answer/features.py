@@ -246,13 +246,13 @@ def _beside(span: tuple[int, int], text: str, asked: frozenset[str]) -> bool:
     Derrick Watson" or "his counterpart, Mevlut Cavusoglu" for "Which judge ...?", not
     "a judge in Hawaii"."""
     last = _LAST_WORD.search(text[: span[0]])
-    if last and set(terms(last.group(1))) & asked:
+    if last and term_set(last.group(1)) & asked:
         return True
     words = text[span[0] : span[1]].split()
     return (
         len(words) > 1
-        and bool(set(terms(words[0])) & asked)
-        and not set(terms(" ".join(words))) <= asked
+        and bool(term_set(words[0]) & asked)
+        and not term_set(" ".join(words)) <= asked
     )
 
 
