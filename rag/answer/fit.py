@@ -12,7 +12,7 @@ conversation's later turns read the answer a right answerer would have given (it
 sentence that states the answer, or the abstention), so the same questions always give the
 same rows and the same weights, whatever weights are in place when it runs.
 Writes rag/answer/weights.json.
-Never give it the test split.
+Never give it the test or holdout split.
 """
 
 from __future__ import annotations
@@ -211,8 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args.pairs) % 2:
         parser.error("give CORPUS QUESTIONS pairs")
     pairs = [(Path(a), Path(b)) for a, b in zip(args.pairs[::2], args.pairs[1::2], strict=True)]
-    if any("test" in str(b) for _, b in pairs):
-        parser.error("the test split is frozen: fit on dev questions only")
+    if any(part in ("test", "holdout") for _, b in pairs for part in b.parts):
+        parser.error("the test and holdout splits are frozen: fit on dev questions only")
     questions = []
     for i, (corpus, path) in enumerate(pairs):
         questions += collect(corpus, path, args.data_dir / f"set{i}")
