@@ -118,13 +118,10 @@ def parse_question(
 ) -> Question:
     """``text`` as a Question; ``query`` is its standalone form (a follow-up's carries words
     of earlier turns), ``referent`` what its "he" or "that city" stands for, ``said`` the
-    answers the conversation already gave. The referent's words are carried, like the
-    earlier turns', not the question's own: "How old is he?" asks about age, and the
-    sentence that answers often says "he" again rather than the name (its name still counts
-    among the question's names)."""
+    answers the conversation already gave."""
     base = _parsed(text)
-    own = base.focus
-    carried = frozenset(terms(f"{query or ''} {referent}")) - own - _kind_terms(text)
+    own = base.focus | frozenset(terms(referent))
+    carried = frozenset(terms(query or "")) - own - _kind_terms(text)
     names = base.names + tuple(n for n in _names(referent) if n not in base.names)
     return replace(base, text=text, focus=own, names=names, carried=carried, said=said)
 
