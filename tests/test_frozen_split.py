@@ -77,3 +77,12 @@ def test_the_weights_were_fitted_without_the_frozen_splits():
     assert data["provenance"]["fitted_on"]
     for p in data["provenance"]["fitted_on"]:
         assert not {"test", "holdout"} & set(Path(p).parts), p
+
+
+@pytest.mark.parametrize("split", list(FROZEN), ids=lambda p: p.parent.name)
+def test_the_fit_refuses_a_frozen_split(split, capsys):
+    from rag.answer.fit import main
+
+    with pytest.raises(SystemExit):
+        main(["seeds", str(split.relative_to(ROOT))])
+    assert "frozen" in capsys.readouterr().err
