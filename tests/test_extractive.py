@@ -283,3 +283,19 @@ def test_the_fit_prefers_the_simpler_model_when_folds_cannot_tell_them_apart():
 
     assert chosen_strength({0.01: 0.500, 0.1: 0.503, 1.0: 0.499, 3.0: 0.460}) == 1.0
     assert chosen_strength({0.01: 0.520, 0.1: 0.503, 1.0: 0.499}) == 0.01
+
+
+def test_the_readme_states_the_shipped_thresholds():
+    """The configuration table quotes the fitted defaults; a refit that moves them must say so."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    model = ScoringModel.load()
+    for setting, value in (
+        ("RAG_ABSTAIN_THRESHOLD", model.threshold),
+        ("RAG_GENERATION_GATE", model.generation_threshold),
+    ):
+        stated = re.search(rf"`{setting}` \| fitted \(`([\d.]+)`\)", readme)
+        assert stated, setting
+        assert abs(float(stated.group(1)) - value) < 5e-4, (setting, stated.group(1), value)
