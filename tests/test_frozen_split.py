@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from eval.run import read_questions
+
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "eval" / "dev" / "questions.jsonl"
 NEWS = ROOT / "eval" / "news" / "questions.jsonl"
@@ -30,19 +32,17 @@ def words(text: str) -> frozenset[str]:
     return frozenset(WORD.findall(text.lower())) - COMMON
 
 
+def turns(path: Path) -> list[dict]:
+    return [t for row in read_questions(path) for t in row.get("turns", [row])]
+
+
 def questions_of(path: Path) -> list[str]:
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [t["question"] for row in rows for t in row.get("turns", [row])]
+    return [t["question"] for t in turns(path)]
 
 
 def frozen_questions(split: Path) -> list[str]:
-    rows = [json.loads(line) for line in split.read_text().splitlines() if line.strip()]
-    out = []
-    for row in rows:
-        turns = row["turns"] if row.get("type") == "conversation" else [row]
-        # a turn that is also a dev question (tagged so) is the dev set's to use
-        out += [t["question"] for t in turns if "dev_duplicate" not in t.get("tags", [])]
-    return out
+    # a turn that is also a dev question (tagged so) is the dev set's to use
+    return [t["question"] for t in turns(split) if "dev_duplicate" not in t.get("tags", [])]
 
 
 def literals(path: Path) -> list[str]:
