@@ -299,3 +299,51 @@ def test_the_readme_states_the_shipped_thresholds():
         stated = re.search(rf"`{setting}` \| fitted \(`([\d.]+)`\)", readme)
         assert stated, setting
         assert abs(float(stated.group(1)) - value) < 5e-4, (setting, stated.group(1), value)
+
+
+def test_the_fits_rows_do_not_depend_on_the_weights_in_place(tmp_path, monkeypatch):
+    """``python -m rag.answer.fit`` gives the same rows, labels and next-turn history whatever
+    weights.json holds when it runs, so a refit reproduces itself."""
+    from rag.answer import fit
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ferry.txt").write_text(
+        "Ferry line reopens\n\nThe harbour board reopened the ferry line on Monday. "
+        "Harbour master Ola Dahl said the new quay can take two ferries at once. "
+        "She added that the line will run every hour in summer.\n"
+    )
+    (corpus / "bridge.txt").write_text(
+        "Bridge closed for repairs\n\nThe old bridge closed in May after cracks were found. "
+        "Engineers said the repairs would take until the autumn. "
+        "The mayor, Kari Lund, asked drivers to use the ring road.\n"
+    )
+    questions = tmp_path / "questions.jsonl"
+    rows = [
+        {"id": "a", "question": "Who is the harbour master?", "answerable": True,
+         "gold": ["ferry"], "facts": [["Ola Dahl"]]},
+        {"id": "b", "type": "conversation", "turns": [
+            {"id": "b.1", "question": "Why did the bridge close?", "answerable": True,
+             "gold": ["bridge"], "facts": [["cracks"]]},
+            {"id": "b.2", "question": "How long will the repairs take?", "answerable": True,
+             "gold": ["bridge"], "facts": [["autumn"]]},
+        ]},
+    ]  # fmt: skip
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def collected(data_dir):
+        found = fit.collect(corpus, questions, data_dir)
+        return [
+            (q["answerable"], q["labels"].tolist(), q["values"].round(6).tolist()) for q in found
+        ]
+
+    shipped = collected(tmp_path / "one")
+    model = ScoringModel.load()
+    upside_down = ScoringModel(
+        Linear(-model.ranker.weights, 0.0, model.ranker.mean, model.ranker.scale),
+        model.gate,
+        model.threshold,
+    )
+    monkeypatch.setattr(ScoringModel, "load", classmethod(lambda cls, path=WEIGHTS: upside_down))
+    assert collected(tmp_path / "two") == shipped
+    assert any(any(labels) for _, labels, _ in shipped)  # the rows do label answers

@@ -68,7 +68,10 @@ def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
             question, messages, query, passages = asking.prepared(turn["question"], history)
             answerer = asking.backend.answerer
             q = answerer.question(question, query, messages)
-            ranked, _ = answerer.ranked(q, passages, query)
+            # In article order, not the ranking of the weights in place: the rows, and the
+            # first right sentence the next turn reads, must not depend on them.
+            found, _ = answerer.ranked(q, passages, query)
+            ranked = sorted(found, key=lambda c: (c.doc_id, c.start))
             squad = "squad" in turn.get("tags", [])
             labels = [
                 bool(turn["answerable"])
