@@ -53,6 +53,7 @@ def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
     """Per dev question: its candidates' features and labels, asked in conversation order."""
     from rag.answer.base import abstention
     from rag.answer.extractive import quoting
+    from rag.answer.features import candidates
     from rag.dates import DateRange
     from rag.library import Library
     from rag.settings import Settings
@@ -68,29 +69,28 @@ def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
             question, messages, query, passages = asking.prepared(turn["question"], history)
             answerer = asking.backend.answerer
             q = answerer.question(question, query, messages)
-            # In article order, not the ranking of the weights in place: the rows, and the
-            # first right sentence the next turn reads, must not depend on them.
-            found, _ = answerer.ranked(q, passages, query)
-            ranked = sorted(found, key=lambda c: (c.doc_id, c.start))
+            # In article order, before any weights rank them: the rows, and the first right
+            # sentence the next turn reads, must not depend on the weights in place.
+            found = candidates(q, passages, answerer.keywords, answerer.meaning, query)
             squad = "squad" in turn.get("tags", [])
             labels = [
                 bool(turn["answerable"])
                 and c.doc_id in turn.get("gold", [])
                 and states_fact(c.text, turn["facts"], squad)
-                for c in ranked
+                for c in found
             ]
             out.append(
                 {
                     "set": str(questions),
                     "answerable": bool(turn["answerable"]),
-                    "values": np.stack([c.values for c in ranked]) if ranked else None,
+                    "values": np.stack([c.values for c in found]) if found else None,
                     "labels": np.array(labels, dtype=bool),
                 }
             )
             # The next turn reads the answer a right answerer gives (its first sentence that
             # states the answer, or the abstention), not this model's: the rows, and so the
             # fit, do not depend on the weights in place when it runs.
-            right = next((c for c, ok in zip(ranked, labels, strict=True) if ok), None)
+            right = next((c for c, ok in zip(found, labels, strict=True) if ok), None)
             answer = quoting(q, [right], query, passages) if right else abstention(query, passages)
             history += [{"role": "user", "content": turn["question"]}, answer.to_message()]
     library.close()
