@@ -69,8 +69,7 @@ def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
             question, messages, query, passages = asking.prepared(turn["question"], history)
             answerer = asking.backend.answerer
             q = answerer.question(question, query, messages)
-            # In article order, before any weights rank them: the rows, and the first right
-            # sentence the next turn reads, must not depend on the weights in place.
+            # In article order, as read before any weights rank them (see below).
             found = candidates(q, passages, answerer.keywords, answerer.meaning, query)
             squad = "squad" in turn.get("tags", [])
             labels = [
@@ -87,9 +86,9 @@ def collect(corpus: Path, questions: Path, data_dir: Path) -> list[dict]:
                     "labels": np.array(labels, dtype=bool),
                 }
             )
-            # The next turn reads the answer a right answerer gives (its first sentence that
-            # states the answer, or the abstention), not this model's: the rows, and so the
-            # fit, do not depend on the weights in place when it runs.
+            # The next turn reads the answer a right answerer gives (its first sentence, in
+            # article order, that states the answer, or the abstention), not this model's:
+            # the rows, and so the fit, do not depend on the weights in place when it runs.
             right = next((c for c, ok in zip(found, labels, strict=True) if ok), None)
             answer = quoting(q, [right], query, passages) if right else abstention(query, passages)
             history += [{"role": "user", "content": turn["question"]}, answer.to_message()]
